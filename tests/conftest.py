@@ -1,0 +1,43 @@
+"""Shared fixtures: the course root, its chapters, and a scratch nbgrader course built from them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grading.course import ROOT, chapters, notebook_path, run_nbgrader
+
+CHAPTERS = chapters()
+
+
+def pytest_configure(config):
+    if not CHAPTERS:
+        raise pytest.UsageError("no chapters found under solutions/: the course tests would test nothing")
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+def read_nb(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+@pytest.fixture(scope="session")
+def scratch_course(tmp_path_factory) -> Path:
+    """A fresh nbgrader course: config and solutions copied, every chapter released into notebooks/.
+
+    The same steps as `make release`, in a directory of its own, so the tests never touch the
+    repository's gradebook or release.
+    """
+    course = tmp_path_factory.mktemp("course")
+    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    shutil.copytree(ROOT / "solutions", course / "solutions")
+    for chapter in CHAPTERS:
+        run_nbgrader(["generate_assignment", chapter, "--force"], course_root=course, capture=True)
+        assert notebook_path(course, "notebooks", chapter).exists()
+    return course
