@@ -24,6 +24,10 @@ class CheckFailed(AssertionError):
     """A learner-facing test failed; the message says what is wrong."""
 
 
+class NotAnswered(NotImplementedError):
+    """A question is still unanswered: like an unfinished exercise, it raises a NotImplementedError."""
+
+
 def _fail(message: str, hint: str | None = None) -> None:
     if hint:
         message = f"{message}\nHint: {hint}"
@@ -148,12 +152,13 @@ def check_grad_close(fn: Callable[..., torch.Tensor], reference: Callable[..., t
 def require_answer(answer: Any, name: str, options: Sequence[str]) -> str:
     """Check a multiple-choice answer's form and return it normalised (stripped, lower case).
 
-    An answer still set to ``None`` raises ``NotImplementedError`` (the question is not answered
-    yet, like an unfinished function); any other value that is not one of ``options`` fails.
+    An answer still set to ``None`` raises :class:`NotAnswered`, a ``NotImplementedError`` (the
+    question is not answered yet, like an unfinished function); any other value that is not one of
+    ``options`` fails.
     """
     listed = ", ".join(repr(o) for o in options)
     if answer is None:
-        raise NotImplementedError(f"{name} is not answered yet: set it to one of {listed}.")
+        raise NotAnswered(f"{name} is not answered yet: set it to one of {listed}.")
     if not isinstance(answer, str):
         _fail(f"{name} is a {type(answer).__name__} ({answer!r}); expected one of the strings {listed}.")
     normalised = answer.strip().lower()

@@ -8,15 +8,18 @@ Then feedback is generated and searched for any line of the hidden tests.
 
 from __future__ import annotations
 
+import csv
 import html
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbconvert import HTMLExporter
 
-from grading.course import autograded_scores, fill_release, notebook_path, run_nbgrader
+from grading.course import autograded_scores, fill_release, notebook_path
 from tests.catalogue import load
 from tests.conftest import CHAPTERS, read_nb
 
@@ -42,9 +45,14 @@ def graded(scratch_course, root):
             path = notebook_path(scratch_course, "submitted", chapter, student)
             path.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, path)
-        run_nbgrader(["autograde", chapter, "--force"], course_root=scratch_course, capture=True)
-        run_nbgrader(["generate_feedback", chapter, "--force"], course_root=scratch_course, capture=True)
-        results[chapter] = {s: autograded_scores(scratch_course, chapter, s) for s in submissions}
+        results[chapter] = {s: None for s in submissions}
+    # The instructor's own commands (`make autograde`, `make feedback`, `make grades`), on the scratch course.
+    for command in ("autograde", "feedback", "grades"):
+        subprocess.run([sys.executable, "-m", "grading", "--course-root", str(scratch_course), command],
+                       check=True, cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
+    for chapter, students in results.items():
+        for student in students:
+            students[student] = autograded_scores(scratch_course, chapter, student)
     return results
 
 
@@ -126,3 +134,15 @@ def test_failed_hidden_assert_traceback_would_leak_without_the_scrubber(graded, 
                            for o in c.get("outputs", []) if o.output_type == "error")
     tracebacks = re.sub(r"\x1b\[[0-9;]*m", "", tracebacks)
     assert leaked(lines, tracebacks), "expected the raw traceback of the failed hidden test to quote it"
+
+
+def test_grades_export_lists_every_submission(graded, scratch_course):
+    with open(scratch_course / "grades.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    exported = {(r["assignment"], r["student_id"]): float(r["score"]) for r in rows}
+    for chapter, students in graded.items():
+        for student, scores in students.items():
+            assert (chapter, student) in exported, f"grades.csv has no row for {student} on {chapter}"
+            auto = sum(s for s, _ in scores.values())
+            assert abs(exported[(chapter, student)] - auto) < 1e-6, (
+                f"grades.csv gives {student} {exported[(chapter, student)]} on {chapter}; autograded total is {auto}")

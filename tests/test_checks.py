@@ -6,12 +6,13 @@ import pytest
 import torch
 
 from gan_helpers.checks import (CheckFailed, check_close, check_dtype, check_finite, check_grad_close,
-                                check_number_close, check_scalar, check_shape, check_tensor, passed,
-                                require_answer)
+                                check_number_close, check_scalar, check_shape, check_tensor, NotAnswered,
+                                passed, require_answer)
 
 
 def test_check_failed_is_an_assertion_error():
     assert issubclass(CheckFailed, AssertionError)  # nbgrader and pytest count it as a failed test
+    assert issubclass(NotAnswered, NotImplementedError)  # an unanswered question is an unfinished stub
 
 
 def test_check_tensor():
@@ -81,7 +82,7 @@ def test_check_grad_close():
 
 def test_require_answer():
     assert require_answer(" B ", "answer_q1", ["a", "b"]) == "b"
-    with pytest.raises(NotImplementedError, match="answer_q1 is not answered yet"):
+    with pytest.raises(NotAnswered, match="answer_q1 is not answered yet"):
         require_answer(None, "answer_q1", ["a", "b"])
     with pytest.raises(CheckFailed, match="answer_q1 is 'e'; expected one of 'a', 'b'"):
         require_answer("e", "answer_q1", ["a", "b"])
