@@ -11,10 +11,12 @@ from pathlib import Path
 
 import nbformat
 
+from gan_helpers.course import FAST_ENV
+from gan_helpers.widgets import WIDGETS_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = "solutions"
 RELEASE = "notebooks"
-FAST_ENV = "GAN_COURSE_FAST"
 
 
 def chapters(root: Path = ROOT) -> list[str]:
@@ -34,7 +36,7 @@ def nbgrader_env(fast: bool = True) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     # nbgrader runs helpers such as `alembic` by name: the environment's bin/ must be on PATH.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env["GAN_COURSE_WIDGETS"] = "static"
+    env[WIDGETS_ENV] = "static"
     if fast:
         env[FAST_ENV] = "1"
     return env
@@ -63,13 +65,14 @@ def nbgrader_cells(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode
 
 
 def fill_release(release: nbformat.NotebookNode, solution: nbformat.NotebookNode,
-                 patches: Mapping[str, Sequence[tuple[str, str]]] = {}) -> nbformat.NotebookNode:
+                 patches: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> nbformat.NotebookNode:
     """What a learner would hand in: the release notebook with every solution cell answered.
 
     Each answer is the solution's cell source, after the ``(old, new)`` text replacements that
     ``patches`` lists for that cell's ``grade_id`` (used to reproduce a learner's mistake). An
     ``old`` text missing from the solution is an error, so a patch cannot silently go stale.
     """
+    patches = patches or {}
     answers = nbgrader_cells(solution)
     unknown = set(patches) - set(answers)
     if unknown:
