@@ -117,23 +117,28 @@ class OneDGame:
         b = self.config.batch_size
         real = self.sample_real(b)
         fake = self.G(torch.randn(b, generator=self.rng))
-
-        # Discriminator: real → 1, fake → 0. detach() keeps this step from touching G.
-        d_loss = d_loss_bce(self.D(real), self.D(fake.detach()))
-        self.opt_D.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_D.step()
-
-        # Generator: make the (just updated) discriminator call the fakes real.
-        g_loss = g_loss_nonsaturating(self.D(fake))
-        self.opt_G.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.opt_G.step()
-
+        d_loss = self.d_step(real, fake)
+        g_loss = self.g_step(fake)
         record = StepRecord(self.steps + 1, d_loss.item(), g_loss.item(),
                             self.G.shift.item(), abs(self.G.scale.item()))
         self.history.append(record)
         return record
+
+    def d_step(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """Discriminator update: real → 1, fake → 0. ``fake`` is detached, so G is never touched."""
+        d_loss = d_loss_bce(self.D(real), self.D(fake.detach()))
+        self.opt_D.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_D.step()
+        return d_loss
+
+    def g_step(self, fake: torch.Tensor) -> torch.Tensor:
+        """Generator update: make the (just updated) discriminator call ``fake`` real."""
+        g_loss = g_loss_nonsaturating(self.D(fake))
+        self.opt_G.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_G.step()
+        return g_loss
 
     def run(self, n_steps: int) -> list[StepRecord]:
         """Take ``n_steps`` training steps; returns their records."""

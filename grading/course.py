@@ -15,13 +15,11 @@ from gan_helpers.course import FAST_ENV
 from gan_helpers.widgets import WIDGETS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS = "solutions"
-RELEASE = "notebooks"
 
 
 def chapters(root: Path = ROOT) -> list[str]:
     """Chapter ids (``chNN_name``): every ``solutions/<id>/<id>.ipynb``, in order."""
-    return sorted(p.parent.name for p in (root / SOLUTIONS).glob("ch*/ch*.ipynb") if p.stem == p.parent.name)
+    return sorted(p.parent.name for p in (root / "solutions").glob("ch*/ch*.ipynb") if p.stem == p.parent.name)
 
 
 def notebook_path(root: Path, step: str, chapter: str, student: str | None = None) -> Path:

@@ -42,12 +42,11 @@ def test_game_reaches_the_data_and_the_equilibrium_losses(seed):
 def test_discriminator_step_does_not_move_the_generator():
     game = OneDGame()
     before = [p.detach().clone() for p in game.G.parameters()]
-    real, fake = game.sample_real(64), game.G(torch.randn(64)).detach()
-    from gan_helpers.losses import d_loss_bce
-    d_loss_bce(game.D(real), game.D(fake)).backward()
+    d_before = [p.detach().clone() for p in game.D.parameters()]
+    game.d_step(game.sample_real(64), game.G(torch.randn(64)))  # fakes still attached to G's graph
     assert all(p.grad is None for p in game.G.parameters())
-    game.opt_D.step()
     assert all(torch.equal(p, q) for p, q in zip(before, game.G.parameters()))
+    assert not all(torch.equal(p, q) for p, q in zip(d_before, game.D.parameters())), "D did not move"
 
 
 def test_config_rejects_nonsense():
