@@ -1,14 +1,30 @@
-"""GAN losses as pure functions of discriminator logits.
+"""GAN losses as pure functions of discriminator logits (or critic scores).
 
 A discriminator returns a *logit* ``a`` (any real number); ``sigmoid(a)`` is its probability that
 the input is real, used only for display. Every loss here takes logits and is written in the
-numerically stable form, so it stays finite for logits of any size.
+numerically stable form, so it stays finite for logits of any size. A WGAN *critic* returns an
+unbounded score with no probabilistic reading; LSGAN and hinge losses also take raw scores.
+
+=======================  ==============================================  ==========================
+family                   discriminator / critic loss                     generator loss
+=======================  ==============================================  ==========================
+original (Goodfellow)    :func:`d_loss_bce`                              :func:`g_loss_nonsaturating`
+                                                                         (:func:`g_loss_saturating`)
+least squares (Mao)      :func:`d_loss_lsgan`                            :func:`g_loss_lsgan`
+hinge (Lim & Ye; SNGAN)  :func:`d_loss_hinge`                            :func:`g_loss_hinge`
+Wasserstein (Arjovsky)   :func:`critic_loss_wasserstein`                 :func:`g_loss_wasserstein`
+=======================  ==============================================  ==========================
+
+Regularisers: :func:`gradient_penalty` (WGAN-GP, Gulrajani et al. 2017), :func:`r1_penalty`
+(Mescheder et al. 2018) and :func:`path_length_penalty` (StyleGAN2, Karras et al. 2019).
 
 Shapes: ``logits`` and ``targets`` are any matching shape, e.g. ``[B]`` or ``[B, 1]``; every loss
 returns a scalar (the batch mean).
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -82,3 +98,144 @@ def g_loss_saturating(fake_logits: torch.Tensor) -> torch.Tensor:
     """
     _check_logits(fake_logits, "fake_logits")
     return (-F.softplus(fake_logits)).mean()
+
+
+def d_loss_lsgan(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    """Least-squares discriminator loss (Mao et al. 2017, targets a=0, b=1):
+    ``½ E[(D(x) − 1)²] + ½ E[D(G(z))²]``. ``[B, *]`` and ``[B', *]`` → ``[]``.
+
+    CycleGAN's official code computes ``½ (MSE(real, 1) + MSE(fake, 0))`` per discriminator: the same value.
+    """
+    _check_logits(real_scores, "real_scores")
+    _check_logits(fake_scores, "fake_scores")
+    return 0.5 * (real_scores - 1).square().mean() + 0.5 * fake_scores.square().mean()
+
+
+def g_loss_lsgan(fake_scores: torch.Tensor) -> torch.Tensor:
+    """Least-squares generator loss ``½ E[(D(G(z)) − 1)²]``; ``[B, *]`` → ``[]``.
+
+    (CycleGAN's official generator term is ``MSE(fake, 1)``, i.e. twice this; its trainer says which it uses.)
+    """
+    _check_logits(fake_scores, "fake_scores")
+    return 0.5 * (fake_scores - 1).square().mean()
+
+
+def d_loss_hinge(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    """Hinge discriminator loss ``E[max(0, 1 − D(x))] + E[max(0, 1 + D(G(z)))]``; → ``[]``."""
+    _check_logits(real_scores, "real_scores")
+    _check_logits(fake_scores, "fake_scores")
+    return F.relu(1 - real_scores).mean() + F.relu(1 + fake_scores).mean()
+
+
+def g_loss_hinge(fake_scores: torch.Tensor) -> torch.Tensor:
+    """Hinge generator loss ``−E[D(G(z))]``; ``[B, *]`` → ``[]``."""
+    _check_logits(fake_scores, "fake_scores")
+    return -fake_scores.mean()
+
+
+def critic_loss_wasserstein(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    """WGAN critic loss ``E[D(G(z))] − E[D(x)]`` (≈ −W₁ for a 1-Lipschitz critic); → ``[]``.
+
+    It is negative while the critic tells the distributions apart and rises towards 0 as the
+    generator improves. Add :func:`gradient_penalty` (or clip weights) to keep the critic Lipschitz.
+    """
+    _check_logits(real_scores, "real_scores")
+    _check_logits(fake_scores, "fake_scores")
+    return fake_scores.mean() - real_scores.mean()
+
+
+def g_loss_wasserstein(fake_scores: torch.Tensor) -> torch.Tensor:
+    """WGAN generator loss ``−E[D(G(z))]``; ``[B, *]`` → ``[]``."""
+    _check_logits(fake_scores, "fake_scores")
+    return -fake_scores.mean()
+
+
+def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, weight: float = 10.0,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+    """WGAN-GP penalty ``λ E[(‖∇ D(x̂)‖₂ − 1)²]`` on random interpolates ``x̂ = ε x + (1 − ε) x̃``.
+
+    Args:
+        critic: a module or function ``[B, *]`` → scores ``[B]`` (or ``[B, 1]``).
+        real: ``[B, *]`` real samples; fake: ``[B, *]`` generated samples (same shape; detached here).
+        weight: λ, 10 in the paper.
+        generator: optional ``torch.Generator`` for ε (default: torch's global RNG).
+
+    Returns:
+        ``[]`` the penalty, differentiable with respect to the critic's parameters.
+
+    Details that matter: ε has shape ``[B, 1, 1, 1]`` (one mixing factor per sample, broadcast over
+    its pixels); the gradient is taken of ``D(x̂).sum()``, so each sample's gradient is its own (taking
+    it of ``.mean()`` scales every gradient by 1/B and lets the critic become ≈B-Lipschitz); and
+    ``create_graph=True`` keeps the penalty differentiable, otherwise it does not constrain the critic.
+    """
+    for name, x in (("real", real), ("fake", fake)):
+        if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+            raise TypeError(f"gradient_penalty: {name} must be a floating-point tensor; got {type(x).__name__}")
+    if real.shape != fake.shape:
+        raise ValueError(f"gradient_penalty: real and fake must have the same shape; got "
+                         f"{list(real.shape)} and {list(fake.shape)}")
+    batch = real.shape[0]
+    eps_shape = (batch,) + (1,) * (real.dim() - 1)  # [B, 1, 1, 1] for images
+    eps = torch.rand(eps_shape, generator=generator, device="cpu" if generator is not None else real.device)
+    eps = eps.to(device=real.device, dtype=real.dtype)
+    x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
+    scores = critic(x_hat)
+    if scores.shape[0] != batch or scores.numel() != batch:
+        raise ValueError(f"gradient_penalty: the critic must return one score per sample, shape [{batch}] "
+                         f"or [{batch}, 1]; got {list(scores.shape)}")
+    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
+    norms = grad.flatten(1).norm(2, dim=1)  # [B]
+    return weight * (norms - 1).square().mean()
+
+
+def r1_penalty(real_logits: torch.Tensor, real_images: torch.Tensor, gamma: float) -> torch.Tensor:
+    """R1 penalty ``γ/2 · E[‖∇ₓ D(x)‖²]`` on real data (Mescheder et al. 2018).
+
+    Args:
+        real_logits: ``[B]`` (or ``[B, 1]``) the discriminator's logits on ``real_images``.
+        real_images: ``[B, *]`` the real batch, with ``requires_grad=True`` set *before* D saw it.
+        gamma: γ (10 for StyleGAN2 at 1024²; multiply by the interval when applied lazily).
+
+    Returns:
+        ``[]`` the penalty, differentiable with respect to D's parameters (``create_graph=True``).
+    """
+    _check_logits(real_logits, "real_logits")
+    if not real_images.requires_grad:
+        raise ValueError("r1_penalty: real_images must have requires_grad=True before the discriminator is "
+                         "applied (call real.requires_grad_(True) first)")
+    if real_logits.shape[0] != real_images.shape[0]:
+        raise ValueError(f"r1_penalty: real_logits and real_images must have the same batch size; got "
+                         f"{real_logits.shape[0]} and {real_images.shape[0]}")
+    (grad,) = torch.autograd.grad(real_logits.sum(), real_images, create_graph=True)
+    return gamma / 2 * grad.square().flatten(1).sum(1).mean()
+
+
+def path_length_penalty(fake_images: torch.Tensor, w: torch.Tensor, mean_path_length: float | torch.Tensor,
+                        decay: float = 0.01) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """StyleGAN2's path-length penalty ``E[(‖J_wᵀ y‖₂ − a)²]`` with ``y ~ N(0, I)/√(H·W)``.
+
+    Args:
+        fake_images: ``[B, C, H, W]`` images generated from ``w``.
+        w: ``[B, w_dim]`` or ``[B, num_ws, w_dim]`` latents the images were made from (part of the graph).
+        mean_path_length: ``a``, the running mean of path lengths (start at 0).
+        decay: how fast ``a`` follows the batch mean (0.01 in StyleGAN2).
+
+    Returns:
+        ``(penalty [], new_mean_path_length [], path_lengths [B])``; multiply the penalty by the
+        path-length weight (2 in StyleGAN2) and the lazy interval before adding it to G's loss.
+    """
+    if fake_images.dim() != 4:
+        raise ValueError(f"path_length_penalty: expected fake_images of shape [B, C, H, W]; got "
+                         f"{list(fake_images.shape)}")
+    if w.dim() not in (2, 3) or w.shape[0] != fake_images.shape[0]:
+        raise ValueError(f"path_length_penalty: expected w of shape [{fake_images.shape[0]}, w_dim] or "
+                         f"[{fake_images.shape[0]}, num_ws, w_dim]; got {list(w.shape)}")
+    h, wd = fake_images.shape[2:]
+    noise = torch.randn_like(fake_images) / math.sqrt(h * wd)
+    (grad,) = torch.autograd.grad((fake_images * noise).sum(), w, create_graph=True)
+    sq = grad.square().sum(-1)  # [B] or [B, num_ws]
+    lengths = (sq.mean(1) if sq.dim() == 2 else sq).sqrt()  # [B]
+    mean = torch.as_tensor(mean_path_length, dtype=lengths.dtype, device=lengths.device)
+    new_mean = mean + decay * (lengths.mean().detach() - mean)
+    penalty = (lengths - new_mean).square().mean()
+    return penalty, new_mean.detach(), lengths
