@@ -520,7 +520,7 @@ def test_make_dataset_bad_specs():
     with pytest.raises(ValueError, match=r"unknown dataset spec 'imagenet'; expected one of \['digits', 'ring8', "
                                          r"'grid25', 'spirals', 'strokes', 'strokes-paired', 'mnist:PATH'.*'unpaired:PATH'\]"):
         make_dataset("imagenet")
-    assert "unpaired:PATH" in KNOWN_SPECS and len(KNOWN_SPECS) == 11
+    assert "unpaired:PATH" in KNOWN_SPECS and len(KNOWN_SPECS) == 12
     with pytest.raises(ValueError, match="unknown dataset spec 'digits:/x'"):
         make_dataset("digits:/x")
     with pytest.raises(ValueError, match=r"'mnist' needs the folder that holds the files: 'mnist:PATH'"):
