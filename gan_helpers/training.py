@@ -202,7 +202,7 @@ def save_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None) -
 def fit(trainer: Trainer, dataset: Dataset, steps: int, batch_size: int = 64, *,
         out_dir: str | Path | None = None, sample_every: int = 0, checkpoint_every: int = 0,
         resume: bool | str | Path = False, seed: int = 0, progress: bool = True,
-        time_budget_s: float | None = None,
+        time_budget_s: float | None = None, extra: dict | None = None,
         callback: Callable[[int, dict[str, float]], None] | None = None) -> list[dict[str, float]]:
     """Train ``trainer`` on ``dataset`` until it has taken ``steps`` steps in all.
 
@@ -219,6 +219,8 @@ def fit(trainer: Trainer, dataset: Dataset, steps: int, batch_size: int = 64, *,
             states are restored instead).
         progress: show a ``tqdm`` progress bar.
         time_budget_s: stop early once this much wall-clock time has passed (benchmarks use it).
+        extra: plain data stored in every checkpoint under ``"extra"`` (the command line records the
+            model, preset and data there so ``sample`` can rebuild the trainer).
         callback: called as ``callback(step, losses)`` after every step.
 
     Returns:
@@ -266,7 +268,7 @@ def fit(trainer: Trainer, dataset: Dataset, steps: int, batch_size: int = 64, *,
             if out is not None and sample_every and n % sample_every == 0:
                 save_grid(trainer.sample_grid(grid_batch), out / "samples" / f"step_{n:06d}.png")
             if out is not None and checkpoint_every and n % checkpoint_every == 0:
-                save_checkpoint(out / CHECKPOINT_NAME, trainer, stream, history)
+                save_checkpoint(out / CHECKPOINT_NAME, trainer, stream, history, extra)
             if time_budget_s is not None and time.perf_counter() - start >= time_budget_s:
                 break
     finally:
@@ -274,5 +276,5 @@ def fit(trainer: Trainer, dataset: Dataset, steps: int, batch_size: int = 64, *,
     if out is not None:
         if grid_batch is not None:
             save_grid(trainer.sample_grid(grid_batch), out / "samples" / f"step_{trainer.step_count:06d}.png")
-        save_checkpoint(out / CHECKPOINT_NAME, trainer, stream, history)
+        save_checkpoint(out / CHECKPOINT_NAME, trainer, stream, history, extra)
     return history
