@@ -236,6 +236,7 @@ def path_length_penalty(fake_images: torch.Tensor, w: torch.Tensor, mean_path_le
     sq = grad.square().sum(-1)  # [B] or [B, num_ws]
     lengths = (sq.mean(1) if sq.dim() == 2 else sq).sqrt()  # [B]
     mean = torch.as_tensor(mean_path_length, dtype=lengths.dtype, device=lengths.device)
-    new_mean = mean + decay * (lengths.mean().detach() - mean)
+    # like the official code, the penalty sees the updated mean *with* its (decay-weighted) gradient
+    new_mean = mean + decay * (lengths.mean() - mean)
     penalty = (lengths - new_mean).square().mean()
     return penalty, new_mean.detach(), lengths
