@@ -76,16 +76,20 @@ def family(name: str) -> Family:
 
 
 def _fit_config_to_data(config, dataset):
-    """Set ``channels``/``resolution`` (where the config has them) from the first item of ``dataset``."""
+    """Set the config's ``channels`` (or ``in_channels``/``out_channels``) and ``resolution`` from the data.
+
+    Looks at the first item of ``dataset``: an image ``[C, R, R]``, an ``(image, label)`` pair or an
+    ``(a, b)`` pair of images (image-to-image models); points ``[2]`` change nothing.
+    """
     item = dataset[0]
-    image = item[0] if isinstance(item, (tuple, list)) else item
-    changes = {}
-    if image.dim() == 3:
-        names = {f.name for f in dataclasses.fields(config)}
-        if "channels" in names and getattr(config, "channels") != image.shape[0]:
-            changes["channels"] = int(image.shape[0])
-        if "resolution" in names and getattr(config, "resolution") != image.shape[-1]:
-            changes["resolution"] = int(image.shape[-1])
+    parts = list(item) if isinstance(item, (tuple, list)) else [item]
+    images = [p for p in parts if isinstance(p, torch.Tensor) and p.dim() == 3]
+    if not images:
+        return config
+    names = {f.name for f in dataclasses.fields(config)}
+    wanted = {"channels": images[0].shape[0], "in_channels": images[0].shape[0],
+              "out_channels": images[-1].shape[0], "resolution": images[0].shape[-1]}
+    changes = {k: int(v) for k, v in wanted.items() if k in names and getattr(config, k) != v}
     return dataclasses.replace(config, **changes) if changes else config
 
 
