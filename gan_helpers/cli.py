@@ -51,7 +51,7 @@ class Family:
 FAMILIES: dict[str, Family] = {
     "dcgan": Family("gan_helpers.dcgan", "DCGANConfig", "DCGANTrainer", "digits", 600, 64,
                     "DCGAN (Radford et al. 2015): strided convs, batch norm, BCE from logits"),
-    "wgan-gp": Family("gan_helpers.wgan", "WGANGPConfig", "WGANGPTrainer", "digits", 300, 64,
+    "wgan-gp": Family("gan_helpers.wgan", "WGANGPConfig", "WGANGPTrainer", "digits", 300, 320,
                       "WGAN-GP (Gulrajani et al. 2017): critic without batch norm, gradient penalty, n_critic"),
     "stylegan2": Family("gan_helpers.stylegan2", "StyleGAN2Config", "StyleGAN2Trainer", "digits", 200, 16,
                         "StyleGAN2 (Karras et al. 2019): mapping net, modulated convs, lazy R1, path length, EMA"),
@@ -76,7 +76,8 @@ def family(name: str) -> Family:
 
 
 def _fit_config_to_data(config, dataset):
-    """Set the config's ``channels`` (or ``in_channels``/``out_channels``) and ``resolution`` from the data.
+    """Set the config's channels (``channels``, ``img_channels``, ``in_channels``/``out_channels``) and
+    ``resolution`` from the data.
 
     Looks at the first item of ``dataset``: an image ``[C, R, R]``, an ``(image, label)`` pair or an
     ``(a, b)`` pair of images (image-to-image models); points ``[2]`` change nothing.
@@ -87,8 +88,9 @@ def _fit_config_to_data(config, dataset):
     if not images:
         return config
     names = {f.name for f in dataclasses.fields(config)}
-    wanted = {"channels": images[0].shape[0], "in_channels": images[0].shape[0],
-              "out_channels": images[-1].shape[0], "resolution": images[0].shape[-1]}
+    c_in, c_out = images[0].shape[0], images[-1].shape[0]
+    wanted = {"channels": c_in, "img_channels": c_in, "in_channels": c_in, "out_channels": c_out,
+              "resolution": images[0].shape[-1]}
     changes = {k: int(v) for k, v in wanted.items() if k in names and getattr(config, k) != v}
     return dataclasses.replace(config, **changes) if changes else config
 
