@@ -136,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", default="samples.png", help="PNG file to write")
     sample.add_argument("--seed", type=int, default=0, help="seed for the noise")
     sample.add_argument("--device", default="auto", help="device to sample on")
+    sample.add_argument("--truncation", type=float, default=None,
+                        help="StyleGAN2 truncation ψ (0.7 is typical; 1 = none)")
 
     sub.add_parser("presets", help="list models, presets and default data")
     return parser
@@ -195,7 +197,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
     trainer = trainer_cls(_config_from_dict(config_cls, ckpt["config"]), device=device)
     trainer.load_state_dict(ckpt["trainer"])
     torch.manual_seed(args.seed)
-    if hasattr(trainer, "sample"):
+    if args.truncation is not None and extra["model"] != "stylegan2":
+        raise SystemExit("--truncation applies to stylegan2 only")
+    if args.truncation is not None:
+        images = trainer.sample(args.n, truncation_psi=args.truncation)
+    elif extra["model"] == "conditional":
+        images = trainer.sample_grid(None)  # one row per class
+    elif hasattr(trainer, "sample"):
         images = trainer.sample(args.n)
     else:  # image-to-image models translate held-out inputs
         dataset = make_dataset(extra["data"], resolution=extra.get("resolution"), split="test")

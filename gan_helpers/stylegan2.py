@@ -804,6 +804,18 @@ class StyleGAN2Trainer:
         images = self.G_ema(self.fixed_z, truncation_psi=self.config.truncation_psi, noise_mode="const")
         return images.clamp(-1, 1)
 
+    @torch.no_grad()
+    def sample(self, n: int, truncation_psi: float | None = None) -> torch.Tensor:
+        """``[n, C, R, R]`` new images in [-1, 1] from G_ema: z from torch's global RNG, random noise inputs.
+
+        ``truncation_psi`` defaults to ``config.truncation_psi``; 0.7 trades variety for typical images.
+        """
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n: expected a positive int; got {n!r}")
+        psi = self.config.truncation_psi if truncation_psi is None else truncation_psi
+        z = torch.randn(n, self.config.z_dim, device=self.device)
+        return self.G_ema(z, truncation_psi=psi, noise_mode="random").clamp(-1, 1)
+
     def state_dict(self) -> dict:
         """Everything needed to resume: networks, optimisers, G_ema, running means, counters, fixed z."""
         return {"config": dataclasses.asdict(self.config),

@@ -500,3 +500,16 @@ def test_bad_discriminator_and_trainer_inputs():
     other = StyleGAN2Trainer(tiny(z_dim=32))
     with pytest.raises(ValueError, match="checkpoint config differs"):
         trainer.load_state_dict(other.state_dict())
+
+
+def test_trainer_sample_draws_new_images_and_truncates():
+    trainer = StyleGAN2Trainer(StyleGAN2Config.preset("tiny"))
+    torch.manual_seed(0)
+    a = trainer.sample(3)
+    b = trainer.sample(3)
+    assert a.shape == (3, 3, 32, 32) and not torch.allclose(a, b)
+    torch.manual_seed(0)
+    flat = trainer.sample(2, truncation_psi=0.0)  # every w is w_avg: only the noise inputs differ
+    assert (flat[0] - flat[1]).abs().mean() < (a[0] - a[1]).abs().mean()
+    with pytest.raises(ValueError, match="positive int; got 0"):
+        trainer.sample(0)
