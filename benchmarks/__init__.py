@@ -1,0 +1,1 @@
+"""The course benchmark: ``python -m benchmarks`` (see ``benchmarks/run.py``)."""

@@ -1,0 +1,331 @@
+"""The course benchmark: how far the course gets on a CPU, measured, not asserted.
+
+    python -m benchmarks                       # everything (about 40 minutes on 2 cores)
+    python -m benchmarks --only toys digits    # some sections
+    python -m benchmarks --quick               # every section with tiny budgets (a smoke test, ~1 min)
+
+Prints one table per section and writes them all to ``benchmarks/results.json`` (``--out``).
+
+Sections
+--------
+chapters     each chapter notebook executed top to bottom (nbclient), default and fast mode
+toys         mode coverage on the ring of 8 and the grid of 25 reached by the 2-D GAN and WGAN-GP
+             within fixed CPU time budgets, per seed, with mean and worst
+digits       the unconditional DCGAN on the digits within a CPU budget: digits FID, precision/recall
+             and the class histogram, next to the real-vs-real baseline
+conditional  the class-conditional MLP GAN on the 8×8 digits within a budget: accuracy of the
+             offline classifier on the requested classes, digits FID against the real-vs-real baseline
+steps        training step time of every reference model at its tiny preset
+autograde    time to autograde a class of generated submissions for one chapter
+
+Training-quality figures are reported over several seeds (mean and worst, seeds listed), never the
+best seed alone: GANs collapse on some seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SECTIONS = ("chapters", "toys", "digits", "conditional", "steps", "autograde")
+DEFAULT_SEEDS = (0, 1, 2, 3)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def mean_worst(values: list[float], worst: Callable = min) -> dict[str, float]:
+    return {"mean": statistics.fmean(values), "worst": worst(values)}
+
+
+def print_table(title: str, rows: list[dict]) -> None:
+    print(f"\n## {title}")
+    if not rows:
+        print("(nothing measured)")
+        return
+    # per-seed lists and histograms go to the JSON; the table keeps the summaries
+    keys = [k for k in dict.fromkeys(k for row in rows for k in row)
+            if not (k.endswith("_per_seed") and k != "modes_per_seed") and "histogram" not in k]
+    cells = [[_fmt(row.get(k, "")) for k in keys] for row in rows]
+    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
+    print("  ".join(k.ljust(w) for k, w in zip(keys, widths)))
+    for c in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(c, widths)))
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    return str(value)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Sections
+
+
+def bench_chapters(quick: bool) -> list[dict]:
+    """Execute every solution notebook with nbclient, in default mode and in fast mode (quick: chapter 0, fast)."""
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from gan_helpers.course import FAST_ENV
+    from gan_helpers.widgets import WIDGETS_ENV
+    from grading.course import chapters, notebook_path
+
+    rows = []
+    modes = ("fast",) if quick else ("default", "fast")
+    for chapter in chapters(ROOT)[:1] if quick else chapters(ROOT):
+        row = {"chapter": chapter}
+        for mode in modes:
+            nb = nbformat.read(notebook_path(ROOT, "solutions", chapter), as_version=4)
+            saved = {k: os.environ.get(k) for k in (FAST_ENV, WIDGETS_ENV)}
+            os.environ[FAST_ENV] = "1" if mode == "fast" else "0"
+            os.environ[WIDGETS_ENV] = "static"
+            try:
+                start = time.perf_counter()
+                NotebookClient(nb, timeout=900, kernel_name="python3",
+                               resources={"metadata": {"path": str(notebook_path(ROOT, "solutions", chapter).parent)}}
+                               ).execute()
+                row[f"{mode}_s"] = time.perf_counter() - start
+            finally:
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+        rows.append(row)
+    return rows
+
+
+def bench_toys(quick: bool, seeds: tuple[int, ...]) -> list[dict]:
+    """Mode coverage of the 2-D GAN and WGAN-GP presets within wall-clock budgets."""
+    from gan_helpers.data import toy_centres, toy_std
+    from gan_helpers.metrics import mode_coverage
+    from gan_helpers.toy2d import Toy2DConfig, Toy2DTrainer
+
+    budgets = {"ring8": (10.0, 30.0), "grid25": (30.0, 60.0)}
+    rows = []
+    for loss in ("gan", "wgan-gp"):
+        for data, times in budgets.items():
+            for seconds in ((1.0,) if quick else times):
+                modes, quality, kl, steps = [], [], [], []
+                for seed in seeds:
+                    torch.manual_seed(seed)
+                    preset = f"{loss}-{'ring' if data == 'ring8' else 'grid'}"
+                    trainer = Toy2DTrainer(Toy2DConfig.preset(preset))
+                    trainer.train_for(seconds=seconds)
+                    torch.manual_seed(10_000 + seed)
+                    cov = mode_coverage(trainer.sample(2500), toy_centres(data), toy_std(data))
+                    modes.append(cov["modes_captured"])
+                    quality.append(cov["high_quality_fraction"])
+                    kl.append(cov["reverse_kl"])
+                    steps.append(trainer.step_count)
+                k = len(toy_centres(data))
+                rows.append({"model": loss, "data": data, "budget_s": seconds, "seeds": list(seeds),
+                             "modes_per_seed": modes, "modes_mean": statistics.fmean(modes),
+                             "modes_worst": min(modes), "of": k,
+                             "hq_mean": statistics.fmean(quality), "hq_worst": min(quality),
+                             "reverse_kl_worst": max(kl), "steps_mean": statistics.fmean(steps)})
+    return rows
+
+
+def _digits_row(name: str, seeds, per_seed: list[dict], baseline: float, extra_keys: tuple[str, ...]) -> dict:
+    row = {"model": name, "seeds": list(seeds), "real_vs_real_fid": baseline}
+    fids = [r["fid"] for r in per_seed]
+    row.update({"fid_per_seed": fids, "fid_mean": statistics.fmean(fids), "fid_worst": max(fids),
+                "fid_over_baseline_worst": max(fids) / baseline})
+    for key in extra_keys:
+        values = [r[key] for r in per_seed]
+        row.update({f"{key}_per_seed": values, f"{key}_mean": statistics.fmean(values), f"{key}_worst": min(values)})
+    row["steps_mean"] = statistics.fmean(r["steps"] for r in per_seed)
+    return row
+
+
+def bench_digits(quick: bool, seeds: tuple[int, ...], budget_s: float = 180.0) -> list[dict]:
+    """Unconditional DCGAN (tiny preset, 32×32 digits) within a CPU budget: FID, precision/recall, classes."""
+    from gan_helpers.data import digits
+    from gan_helpers.dcgan import DCGANConfig, DCGANTrainer
+    from gan_helpers.digits_classifier import class_histogram, digits_fid, digits_precision_recall, real_vs_real_fid
+    from gan_helpers.training import fit
+
+    budget_s = 2.0 if quick else budget_s
+    n = 297  # as many as the held-out split, so the FID's finite-sample bias matches the baseline's
+    per_seed = []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        trainer = DCGANTrainer(DCGANConfig.preset("tiny"))
+        fit(trainer, digits("train", resolution=32), steps=10**9, batch_size=64, seed=seed, progress=False,
+            time_budget_s=budget_s)
+        torch.manual_seed(10_000 + seed)
+        samples = trainer.sample(n)
+        pr = digits_precision_recall(samples)
+        hist = class_histogram(samples)
+        per_seed.append({"fid": digits_fid(samples), "precision": pr["precision"], "recall": pr["recall"],
+                         "min_class_fraction": float(hist.min()), "steps": trainer.step_count,
+                         "histogram": [round(float(h), 3) for h in hist]})
+    row = _digits_row("dcgan tiny (32x32)", seeds, per_seed, real_vs_real_fid(32),
+                      ("precision", "recall", "min_class_fraction"))
+    row["budget_s"] = budget_s
+    row["class_histogram_worst_seed"] = min(per_seed, key=lambda r: r["min_class_fraction"])["histogram"]
+    return [row]
+
+
+def bench_conditional(quick: bool, seeds: tuple[int, ...], budget_s: float = 60.0) -> list[dict]:
+    """Class-conditional MLP GAN on the 8×8 digits: classifier accuracy on requested classes, FID."""
+    from gan_helpers.conditional import ConditionalConfig, ConditionalTrainer
+    from gan_helpers.data import digits
+    from gan_helpers.digits_classifier import classifier_accuracy, digits_fid, real_vs_real_fid
+    from gan_helpers.training import fit
+
+    budget_s = 2.0 if quick else budget_s
+    config = ConditionalConfig.preset("tiny")
+    per_seed = []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        trainer = ConditionalTrainer(config)
+        fit(trainer, digits("train", resolution=8), steps=10**9, batch_size=config.batch_size, seed=seed,
+            progress=False, time_budget_s=budget_s)
+        torch.manual_seed(10_000 + seed)
+        labels = torch.arange(10).repeat_interleave(100)  # 1,000 samples, 100 per class
+        with torch.no_grad():
+            samples = trainer.sampler.sample(labels)
+        fid_labels = torch.randint(10, (297,))
+        with torch.no_grad():
+            fid_samples = trainer.sampler.sample(fid_labels)
+        per_seed.append({"accuracy": classifier_accuracy(samples, labels), "fid": digits_fid(fid_samples),
+                         "steps": trainer.step_count})
+    row = _digits_row("conditional tiny (8x8 MLP)", seeds, per_seed, real_vs_real_fid(8), ("accuracy",))
+    row["budget_s"] = budget_s
+    return [row]
+
+
+def bench_steps(quick: bool) -> list[dict]:
+    """Median wall-clock time of one training step of each family at its tiny preset (CLI batch size)."""
+    from gan_helpers.cli import FAMILIES, TOY_DATA, _fit_config_to_data
+    from gan_helpers.data import make_dataset
+    from gan_helpers.training import BatchStream
+
+    rows = []
+    repeats = 3 if quick else 20
+    for name, fam in FAMILIES.items():
+        config_cls, trainer_cls = fam.classes()
+        config = config_cls.preset("tiny")
+        resolution = None if fam.data.startswith(TOY_DATA) else getattr(config, "resolution", None)
+        dataset = make_dataset(fam.data, resolution=resolution)
+        config = _fit_config_to_data(config, dataset)
+        torch.manual_seed(0)
+        trainer = trainer_cls(config)
+        stream = BatchStream(dataset, fam.batch_size, seed=0)
+        for _ in range(2):  # warm-up
+            trainer.step(next(stream))
+        times = []
+        for _ in range(repeats):
+            batch = next(stream)
+            start = time.perf_counter()
+            trainer.step(batch)
+            times.append(time.perf_counter() - start)
+        rows.append({"model": name, "preset": "tiny", "batch": fam.batch_size,
+                     "median_ms": 1000 * statistics.median(times), "max_ms": 1000 * max(times),
+                     "steps_per_s": 1 / statistics.median(times)})
+    return rows
+
+
+def bench_autograde(quick: bool, students: int = 30, chapter: str | None = None) -> list[dict]:
+    """Autograde a generated class (solutions and catalogue mistakes in turn) in a scratch course."""
+    import nbformat
+
+    from grading.course import chapters, fill_release, notebook_path, run_nbgrader
+    from tests.catalogue import load
+
+    chapter = chapter or chapters(ROOT)[0]
+    students = min(students, 2) if quick else students
+    with tempfile.TemporaryDirectory(prefix="gan-course-bench-") as tmp:
+        course = Path(tmp)
+        shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+        shutil.copytree(ROOT / "solutions" / chapter, course / "solutions" / chapter)
+        start = time.perf_counter()
+        run_nbgrader(["generate_assignment", chapter, "--force"], course_root=course, capture=True)
+        release_s = time.perf_counter() - start
+        release = nbformat.read(notebook_path(course, "notebooks", chapter), as_version=4)
+        solution = nbformat.read(notebook_path(course, "solutions", chapter), as_version=4)
+        mistakes = load(chapter)
+        for i in range(students):
+            patches = None if i % 2 == 0 or not mistakes else {
+                mistakes[i // 2 % len(mistakes)].cell: mistakes[i // 2 % len(mistakes)].patches}
+            path = notebook_path(course, "submitted", chapter, f"student{i:03d}")
+            path.parent.mkdir(parents=True)
+            nbformat.write(fill_release(release, solution, patches), path)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "grading", "--course-root", str(course), "autograde", chapter],
+                       check=True, cwd=ROOT, capture_output=True, stdin=subprocess.DEVNULL)
+        autograde_s = time.perf_counter() - start
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "grading", "--course-root", str(course), "feedback", chapter],
+                       check=True, cwd=ROOT, capture_output=True, stdin=subprocess.DEVNULL)
+        feedback_s = time.perf_counter() - start
+    return [{"chapter": chapter, "students": students, "release_s": release_s, "autograde_s": autograde_s,
+             "per_student_s": autograde_s / students, "feedback_s": feedback_s}]
+
+
+# ----------------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="sections to run")
+    parser.add_argument("--quick", action="store_true", help="tiny budgets: checks the benchmark runs")
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(DEFAULT_SEEDS),
+                        help="seeds for every training-quality figure (at least 4 for reported numbers)")
+    parser.add_argument("--students", type=int, default=30, help="class size for the autograde section")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json", help="JSON output")
+    args = parser.parse_args(argv)
+    seeds = tuple(args.seeds)
+
+    runners = {
+        "chapters": lambda: bench_chapters(args.quick),
+        "toys": lambda: bench_toys(args.quick, seeds),
+        "digits": lambda: bench_digits(args.quick, seeds),
+        "conditional": lambda: bench_conditional(args.quick, seeds),
+        "steps": lambda: bench_steps(args.quick),
+        "autograde": lambda: bench_autograde(args.quick, args.students),
+    }
+    results = {"machine": {"python": platform.python_version(), "torch": torch.__version__,
+                           "cpu_threads": torch.get_num_threads(), "cuda": torch.cuda.is_available(),
+                           "platform": platform.platform()},
+               "quick": args.quick, "seeds": list(seeds), "sections": {}}
+    for section in SECTIONS:
+        if section not in args.only:
+            continue
+        start = time.perf_counter()
+        rows = runners[section]()
+        results["sections"][section] = {"rows": rows, "wall_s": time.perf_counter() - start}
+        print_table(f"{section} ({results['sections'][section]['wall_s']:.0f} s)", rows)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""The benchmark runs from a clean clone: every section, with tiny budgets (`--quick`)."""
+
+import json
+import subprocess
+import sys
+
+
+def test_benchmark_quick_run_writes_every_section(root, tmp_path):
+    out = tmp_path / "results.json"
+    result = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--seeds", "0", "1", "--students", "2",
+                             "--out", str(out)], cwd=root, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                            timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    results = json.loads(out.read_text())
+    sections = results["sections"]
+    assert set(sections) == {"chapters", "toys", "digits", "conditional", "steps", "autograde"}
+    assert results["seeds"] == [0, 1]
+    toys = sections["toys"]["rows"]
+    assert {(r["model"], r["data"]) for r in toys} == {(m, d) for m in ("gan", "wgan-gp") for d in ("ring8", "grid25")}
+    for row in toys:
+        assert len(row["modes_per_seed"]) == 2 and row["modes_worst"] == min(row["modes_per_seed"])
+        assert 0 <= row["hq_worst"] <= row["hq_mean"] <= 1
+    for row in sections["digits"]["rows"] + sections["conditional"]["rows"]:
+        assert row["real_vs_real_fid"] > 0 and row["fid_worst"] >= row["fid_mean"] > 0
+    assert {r["model"] for r in sections["steps"]["rows"]} >= {"dcgan", "wgan-gp", "stylegan2", "cyclegan",
+                                                               "pix2pix", "conditional", "toy2d"}
+    assert all(r["median_ms"] > 0 for r in sections["steps"]["rows"])
+    assert sections["autograde"]["rows"][0]["students"] == 2
+    for section in sections:
+        assert f"## {section}" in result.stdout, f"the {section} table was not printed"
