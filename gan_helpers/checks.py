@@ -92,9 +92,10 @@ def check_close(actual: Any, expected: Any, name: str, rtol: float = 1e-5, atol:
         raise ValueError(f"tolerances must be non-negative; got rtol={rtol}, atol={atol}")
     check_tensor(actual, name)
     actual_d = actual.detach()
-    want = torch.as_tensor(expected).detach().to(device=actual_d.device)
-    if not isinstance(expected, torch.Tensor):
-        want = want.to(actual_d.dtype if actual_d.is_floating_point() else torch.float64)
+    if isinstance(expected, torch.Tensor):
+        want = expected.detach().to(device=actual_d.device)
+    else:  # plain numbers keep their full (float64) precision
+        want = torch.as_tensor(expected, dtype=torch.float64, device=actual_d.device)
     if tuple(actual_d.shape) != tuple(want.shape):
         _fail(f"{name} has shape {_shape(actual_d)}; expected {_shape(want)}.", hint)
     check_finite(actual_d, name, hint)
