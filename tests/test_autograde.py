@@ -31,7 +31,8 @@ from tests.catalogue import load
 from tests.conftest import CHAPTERS, read_nb
 
 SOLUTION, UNTOUCHED = "solution", "untouched"
-MIN_CATALOGUE = {"ch00_adversarial_idea": 4, "ch02_minmax_game": 4}
+MIN_CATALOGUE = {"ch00_adversarial_idea": 4, "ch01_generator_discriminator": 4, "ch02_minmax_game": 4,
+                 "ch03_training_dynamics": 4}
 
 
 def group_mistakes(mistakes) -> list[list]:
