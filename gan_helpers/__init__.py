@@ -8,6 +8,11 @@ Course plumbing
 - ``validate``:    input checks of the library: errors name the expected and received value
 - ``widgets``:     interactive figures for the notebooks (static figures when headless)
 
+Chapter companions (the logic behind each chapter's widgets and figures, as plain tested functions)
+- ``noise_mapping``: chapter 1: a 1-D noise-to-data GAN, the DCGAN data-flow and init figures
+- ``minmax``:      chapter 2: both players' losses and gradients in logits, D*, C(G), the landscape widget
+- ``dynamics``:    chapter 3: small GAN runs under switches, the break-it lab's measured signatures
+
 Losses, data and metrics
 - ``losses``:      BCE (saturating / non-saturating), LSGAN, hinge, Wasserstein, gradient penalty, R1, path length
 - ``data``:        offline data (2-D toys, scikit-learn's digits, thin/thick stroke domains) and
