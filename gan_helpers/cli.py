@@ -55,7 +55,7 @@ FAMILIES: dict[str, Family] = {
                       "WGAN-GP (Gulrajani et al. 2017): critic without batch norm, gradient penalty, n_critic"),
     "stylegan2": Family("gan_helpers.stylegan2", "StyleGAN2Config", "StyleGAN2Trainer", "digits", 200, 16,
                         "StyleGAN2 (Karras et al. 2019): mapping net, modulated convs, lazy R1, path length, EMA"),
-    "conditional": Family("gan_helpers.conditional", "ConditionalConfig", "ConditionalTrainer", "digits", 2000, 64,
+    "conditional": Family("gan_helpers.conditional", "ConditionalConfig", "ConditionalTrainer", "digits", 9000, 64,
                           "class-conditional GAN (embedding + concatenation or projection discriminator)"),
     "cyclegan": Family("gan_helpers.cyclegan", "CycleGANConfig", "CycleGANTrainer", "strokes", 200, 8,
                        "CycleGAN (Zhu et al. 2017): two ResNet generators, PatchGANs, cycle + identity losses"),
