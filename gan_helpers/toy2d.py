@@ -1,0 +1,487 @@
+"""2-D toy GANs: an MLP GAN and an MLP WGAN-GP on the ring of 8 and the grid of 25 Gaussians.
+
+Chapter 4 (mode collapse) trains a real GAN on the two standard mode-collapse toys of
+:mod:`gan_helpers.data`: the ring of 8 Gaussians (Metz et al. 2017, *Unrolled GANs*) and the grid of
+25 (Srivastava et al. 2017, *VEEGAN*; Lin et al. 2018, *PacGAN*). Both players are small MLPs:
+
+* :class:`MLPGenerator`: noise ``z [B, z_dim]`` → points ``[B, 2]``;
+* :class:`MLPDiscriminator`: points ``[B, 2]`` → logits ``[B]`` (a critic's scores for WGAN-GP; never a
+  sigmoid).
+
+Two objectives, chosen by :attr:`Toy2DConfig.loss`:
+
+* ``"bce"``: the GAN of Goodfellow et al. 2014 with the non-saturating generator loss (its §3);
+* ``"wgan-gp"``: WGAN with gradient penalty (Gulrajani et al. 2017): critic loss
+  ``E[D(G(z))] − E[D(x)] + λ E[(‖∇D(x̂)‖ − 1)²]``, generator loss ``−E[D(G(z))]``, ``n_critic`` critic
+  updates per generator update.
+
+Presets (:data:`PRESETS`, looked up with :meth:`Toy2DConfig.preset`): ``"gan-ring"``, ``"gan-grid"``,
+``"wgan-gp-ring"``, ``"wgan-gp-grid"`` (tuned to beat the course's quality targets within a CPU
+budget, see below) and ``"tiny"`` (for tests: a few milliseconds a step).
+
+Choices that the presets make, and why
+--------------------------------------
+* The data are scaled to about unit size inside the players (``data_scale``: G's output is
+  multiplied by it, D's input divided by it), so that default PyTorch initialisation suits both toys.
+* The learning rate decays linearly to zero over the last part of the budget (``decay_start``): at a
+  constant rate the generator keeps jittering around the modes; as the rate falls it settles onto
+  them, which is what lifts the fraction of high-quality samples.
+* An exponential moving average of the generator's weights (``ema_beta``; Yazıcı et al. 2019) is
+  what :meth:`Toy2DTrainer.sample` draws from; it averages out the last oscillations as well.
+
+Budgets are step counts (:attr:`Toy2DConfig.steps`), sized from speeds measured on the course's
+2-core CPU, because wall-clock time on a shared machine is noisy; :meth:`Toy2DTrainer.train_for` also
+accepts a wall-clock budget in seconds.
+
+Usage::
+
+    from gan_helpers.toy2d import Toy2DConfig, Toy2DTrainer
+    trainer = Toy2DTrainer(Toy2DConfig.preset("gan-ring"))
+    history = trainer.train_for(steps=trainer.config.steps)   # or seconds=10.0
+    points = trainer.sample(2500)                              # [2500, 2]
+    frames = Toy2DTrainer(Toy2DConfig.preset("gan-grid")).train_with_snapshots(steps=2000, every=200)
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+
+import torch
+from torch import nn
+
+from gan_helpers.data import grid25, grid25_centres, ring8, ring8_centres
+from gan_helpers.losses import (critic_loss_wasserstein, d_loss_bce, g_loss_nonsaturating,
+                                g_loss_wasserstein, gradient_penalty, r1_penalty)
+from gan_helpers.validate import lookup_preset, require_positive_int, require_shape, require_tensor
+
+DATASETS = {
+    "ring8": (ring8, ring8_centres),
+    "grid25": (grid25, grid25_centres),
+}
+LOSSES = ("bce", "wgan-gp")
+ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "elu": nn.ELU, "tanh": nn.Tanh}
+
+
+# ----------------------------------------------------------------------------------------------------
+# Networks
+
+
+def _mlp(in_dim: int, out_dim: int, width: int, depth: int, activation: str) -> nn.Sequential:
+    """``depth`` hidden layers of ``width`` units with ``activation``, then a linear output layer."""
+    layers: list[nn.Module] = []
+    features = in_dim
+    for _ in range(depth):
+        layers += [nn.Linear(features, width), ACTIVATIONS[activation]()]
+        features = width
+    layers.append(nn.Linear(features, out_dim))
+    return nn.Sequential(*layers)
+
+
+class MLPGenerator(nn.Module):
+    """Noise ``z [B, z_dim]`` → points ``[B, 2]`` through ``depth`` hidden layers of ``width`` units.
+
+    The output layer is linear (the toys are not bounded like images); the result is multiplied by
+    ``scale``, so the network itself works in units of about 1. ``input_gain`` multiplies the first
+    layer's initial weights and bias (PyTorch's default initialisation times the gain).
+    """
+
+    def __init__(self, z_dim: int = 2, width: int = 128, depth: int = 3, activation: str = "relu",
+                 scale: float = 1.0, input_gain: float = 1.0) -> None:
+        super().__init__()
+        self.z_dim = require_positive_int(z_dim, "z_dim")
+        self.scale = float(scale)
+        self.net = _mlp(z_dim, 2, width, depth, activation)
+        with torch.no_grad():  # a steeper first layer: see Toy2DConfig.g_input_gain
+            self.net[0].weight.mul_(input_gain)
+            self.net[0].bias.mul_(input_gain)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        require_shape(z, [None, self.z_dim], "MLPGenerator input z")
+        return self.net(z) * self.scale  # [B, z_dim] → [B, 2]
+
+
+class MLPDiscriminator(nn.Module):
+    """Points ``[B, 2]`` → logits ``[B]`` (critic scores for WGAN-GP; no sigmoid).
+
+    The input is divided by ``scale`` first, so the network sees coordinates of about unit size.
+    """
+
+    def __init__(self, width: int = 128, depth: int = 3, activation: str = "relu", scale: float = 1.0) -> None:
+        super().__init__()
+        self.scale = float(scale)
+        self.net = _mlp(2, 1, width, depth, activation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        require_shape(x, [None, 2], "MLPDiscriminator input")
+        return self.net(x / self.scale).squeeze(1)  # [B, 2] → [B, 1] → [B]
+
+
+# ----------------------------------------------------------------------------------------------------
+# Configuration
+
+
+@dataclass(frozen=True)
+class Toy2DConfig:
+    """Everything that defines a 2-D toy GAN run.
+
+    Attributes:
+        data: ``"ring8"`` or ``"grid25"`` (the default sampler of :meth:`Toy2DTrainer.train_for`).
+        loss: ``"bce"`` (non-saturating GAN) or ``"wgan-gp"``.
+        z_dim: noise dimension.
+        g_width, g_depth, d_width, d_depth: hidden width and number of hidden layers of G and D.
+        activation: ``"relu"``, ``"leaky_relu"`` (slope 0.2), ``"elu"`` or ``"tanh"`` for both players.
+        data_scale: G's output is multiplied by it and D's input divided by it.
+        batch_size: points per discriminator (critic) update, and noise vectors per generator update.
+        lr_g, lr_d: Adam learning rates; betas: Adam's (β1, β2) for both players.
+        n_critic: discriminator updates per generator update (each on its own slice of the batch).
+        gp_weight: λ of the gradient penalty (WGAN-GP only).
+        steps: the budget, in generator steps, that the preset was tuned for.
+        decay_start: the learning rates fall linearly from their value at ``decay_start * steps`` to 0
+            at ``steps`` (1.0 = constant rates).
+        ema_beta: weight of the old value in the moving average of G's weights (0 = no average; the
+            samples then come from G itself).
+        seed: seeds torch's global RNG when the trainer is built (weights, fixed noise, training noise).
+    """
+
+    data: str = "ring8"
+    loss: str = "bce"
+    z_dim: int = 2
+    z_dist: str = "normal"
+    g_input_gain: float = 1.0
+    g_width: int = 128
+    g_depth: int = 3
+    d_width: int = 128
+    d_depth: int = 3
+    activation: str = "relu"
+    data_scale: float = 1.0
+    batch_size: int = 512
+    lr_g: float = 1e-3
+    lr_d: float = 1e-3
+    betas: tuple[float, float] = (0.5, 0.999)
+    n_critic: int = 1
+    gp_weight: float = 10.0
+    r1_gamma: float = 0.0
+    r1_every: int = 1
+    steps: int = 2000
+    decay_start: float = 1.0
+    lr_final: float = 0.0
+    ema_beta: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.data not in DATASETS:
+            raise ValueError(f"data: expected one of {sorted(DATASETS)}; got {self.data!r}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss: expected one of {list(LOSSES)}; got {self.loss!r}")
+        if self.z_dist not in ("normal", "uniform"):
+            raise ValueError(f"z_dist: expected 'normal' or 'uniform'; got {self.z_dist!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}; got {self.activation!r}")
+        for name in ("z_dim", "g_width", "g_depth", "d_width", "d_depth", "batch_size", "n_critic", "steps",
+                     "r1_every"):
+            require_positive_int(getattr(self, name), name)
+        for name in ("lr_g", "lr_d", "data_scale", "g_input_gain"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name}: expected a positive number; got {getattr(self, name)}")
+        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+            raise ValueError(f"betas: expected two numbers in [0, 1); got {self.betas}")
+        if not 0 <= self.decay_start <= 1:
+            raise ValueError(f"decay_start: expected a fraction in [0, 1]; got {self.decay_start}")
+        if not 0 <= self.lr_final <= 1:
+            raise ValueError(f"lr_final: expected a fraction in [0, 1]; got {self.lr_final}")
+        if not 0 <= self.ema_beta < 1:
+            raise ValueError(f"ema_beta: expected a number in [0, 1); got {self.ema_beta}")
+        for name in ("gp_weight", "r1_gamma"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name}: expected a non-negative number; got {getattr(self, name)}")
+
+    @staticmethod
+    def preset(name: str, **overrides) -> "Toy2DConfig":
+        """The named preset (see :data:`PRESETS`), with any fields replaced by ``overrides``."""
+        return replace(lookup_preset(PRESETS, name, "toy 2-D GAN"), **overrides)
+
+    def lr_factor(self, step: int) -> float:
+        """Multiplier of both learning rates for (0-based) generator step ``step``: 1, then linear to 0."""
+        start = self.decay_start * self.steps
+        if step < start or self.decay_start >= 1:
+            return 1.0
+        progress = min(1.0, (step - start) / (self.steps - start))  # 0 → 1 over the decay
+        return 1.0 - (1.0 - self.lr_final) * progress
+
+
+PRESETS: dict[str, Toy2DConfig] = {
+    "tiny": Toy2DConfig(data="ring8", g_width=32, g_depth=2, d_width=32, d_depth=2, batch_size=64,
+                        data_scale=2.0, steps=200, decay_start=0.5, ema_beta=0.9),
+    "gan-ring": Toy2DConfig(data="ring8", loss="bce", data_scale=2.0, steps=1500, decay_start=0.5, ema_beta=0.99),
+    "gan-grid": Toy2DConfig(data="grid25", loss="bce", data_scale=4.0, steps=9000, decay_start=0.5,
+                            ema_beta=0.99),
+    "wgan-gp-ring": Toy2DConfig(data="ring8", loss="wgan-gp", data_scale=2.0, lr_g=1e-4, lr_d=1e-4,
+                                betas=(0.0, 0.9), n_critic=5, steps=400, decay_start=0.5, ema_beta=0.99),
+    "wgan-gp-grid": Toy2DConfig(data="grid25", loss="wgan-gp", data_scale=4.0, lr_g=1e-4, lr_d=1e-4,
+                                betas=(0.0, 0.9), n_critic=5, steps=2400, decay_start=0.5, ema_beta=0.99),
+}
+
+
+# ----------------------------------------------------------------------------------------------------
+# Trainer
+
+
+def _points(batch: torch.Tensor | tuple | list) -> torch.Tensor:
+    """The ``[B, 2]`` points of a batch given as a tensor or as a ``(points, labels)`` pair."""
+    if isinstance(batch, (tuple, list)):
+        if len(batch) != 2:
+            raise ValueError(f"batch: expected points [B, 2] or a (points, labels) pair; got a sequence of "
+                             f"{len(batch)} items")
+        batch = batch[0]
+    return require_shape(batch, [None, 2], "batch of real points")
+
+
+class Toy2DTrainer:
+    """Trains a :class:`MLPGenerator` against a :class:`MLPDiscriminator` (the course's trainer interface).
+
+    Building the trainer seeds torch's global RNG with ``config.seed``; after that every random draw in
+    :meth:`step` comes from torch's global RNG, so saving and restoring it with :meth:`state_dict`
+    reproduces an uninterrupted run exactly.
+
+    Attributes:
+        config: the :class:`Toy2DConfig`; device: where the networks live.
+        G, D: the players; G_ema: the moving average of G (G itself when ``ema_beta == 0``).
+        step_count: completed :meth:`step` calls.
+        fixed_z: ``[2500, z_dim]`` noise drawn at construction, for snapshots and pictures.
+    """
+
+    def __init__(self, config: Toy2DConfig | str = "tiny", device: torch.device | str = "cpu") -> None:
+        self.config = Toy2DConfig.preset(config) if isinstance(config, str) else config
+        if not isinstance(self.config, Toy2DConfig):
+            raise TypeError(f"config: expected a Toy2DConfig or a preset name; got {type(config).__name__}")
+        c = self.config
+        self.device = torch.device(device)
+        torch.manual_seed(c.seed)
+        self.G = MLPGenerator(c.z_dim, c.g_width, c.g_depth, c.activation, c.data_scale,
+                              c.g_input_gain).to(self.device)
+        self.D = MLPDiscriminator(c.d_width, c.d_depth, c.activation, c.data_scale).to(self.device)
+        self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if c.ema_beta > 0 else self.G
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=c.lr_g, betas=c.betas)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=c.lr_d, betas=c.betas)
+        self.fixed_z = self.noise(2500)
+        self.step_count = 0
+        self.centres = DATASETS[c.data][1]().to(self.device)  # [K, 2]
+
+    def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``[n, z_dim]`` latent vectors: N(0, I), or uniform on [-1, 1]^z_dim (``z_dist="uniform"``).
+
+        Drawn on the CPU from ``generator`` (default torch's global RNG) and moved to the device, so a
+        run gives the same numbers on every device.
+        """
+        shape = (n, self.config.z_dim)
+        if self.config.z_dist == "uniform":
+            z = torch.rand(shape, generator=generator) * 2 - 1
+        else:
+            z = torch.randn(shape, generator=generator)
+        return z.to(self.device)
+
+    # -- one training iteration ------------------------------------------------------------------
+
+    @property
+    def points_per_step(self) -> int:
+        """How many real points one :meth:`step` wants: ``batch_size * n_critic``."""
+        return self.config.batch_size * self.config.n_critic
+
+    def _set_lr(self) -> None:
+        factor = self.config.lr_factor(self.step_count)
+        for opt, lr in ((self.opt_G, self.config.lr_g), (self.opt_D, self.config.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr * factor
+
+    def step(self, batch: torch.Tensor | tuple) -> dict[str, float]:
+        """One iteration: ``n_critic`` discriminator updates, then one generator update.
+
+        Args:
+            batch: real points ``[B, 2]`` (or a ``(points, labels)`` pair; labels are ignored). With
+                ``n_critic > 1`` the batch is cut into ``n_critic`` equal slices, one per critic update,
+                so pass :attr:`points_per_step` points.
+
+        Returns:
+            ``{"d_loss", "g_loss", "lr_factor"}`` and, for WGAN-GP, ``"gp"`` (of the last critic update),
+            as Python floats.
+        """
+        real_all = _points(batch).to(self.device)
+        c = self.config
+        n_critic = c.n_critic
+        if real_all.shape[0] < n_critic:
+            raise ValueError(f"batch: {n_critic} critic updates need at least {n_critic} points; "
+                             f"got {real_all.shape[0]}")
+        self._set_lr()
+        self.D.requires_grad_(True)
+        logs: dict[str, float] = {}
+        for real in real_all.chunk(n_critic):  # n_critic × [b, 2]
+            b = real.shape[0]
+            fake = self.G(self.noise(b)).detach()  # [b, 2]
+            scores = self.D(torch.cat([real, fake]))  # [2b]
+            if c.loss == "bce":
+                d_loss = d_loss_bce(scores[:b], scores[b:])
+                if c.r1_gamma > 0 and self.step_count % c.r1_every == 0:
+                    # Lazy R1 (StyleGAN2): every r1_every steps, with γ scaled up to match.
+                    real_r1 = real.detach().requires_grad_(True)
+                    r1 = r1_penalty(self.D(real_r1), real_r1, c.r1_gamma * c.r1_every)
+                    d_loss = d_loss + r1
+                    logs["r1"] = r1.item()
+            else:
+                gp = gradient_penalty(self.D, real, fake, weight=c.gp_weight)
+                d_loss = critic_loss_wasserstein(scores[:b], scores[b:]) + gp
+                logs["gp"] = gp.item()
+            self.opt_D.zero_grad(set_to_none=True)
+            d_loss.backward()
+            self.opt_D.step()
+
+        # Generator update against the updated D; D's weights need no gradients here.
+        self.D.requires_grad_(False)
+        fake_scores = self.D(self.G(self.noise(c.batch_size)))  # [B]
+        g_loss = g_loss_nonsaturating(fake_scores) if c.loss == "bce" else g_loss_wasserstein(fake_scores)
+        self.opt_G.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_G.step()
+        self.D.requires_grad_(True)
+        if self.G_ema is not self.G:
+            with torch.no_grad():
+                ema, cur = list(self.G_ema.parameters()), list(self.G.parameters())
+                torch._foreach_lerp_(ema, cur, 1.0 - c.ema_beta)
+        logs.update(d_loss=d_loss.item(), g_loss=g_loss.item(), lr_factor=c.lr_factor(self.step_count))
+        self.step_count += 1
+        return logs
+
+    # -- budgets -------------------------------------------------------------------------------------
+
+    def train_for(self, seconds: float | None = None, steps: int | None = None,
+                  sampler: Callable[..., torch.Tensor] | None = None,
+                  generator: torch.Generator | None = None,
+                  callback: Callable[[int, dict[str, float]], None] | None = None) -> list[dict[str, float]]:
+        """Train until ``seconds`` of wall-clock time or ``steps`` more steps, whichever comes first.
+
+        Args:
+            seconds: wall-clock budget (checked after each step), or ``None``.
+            steps: step budget, or ``None``. With neither given, trains up to ``config.steps`` in total.
+            sampler: ``sampler(n, generator=..., device=...) -> [n, 2]`` real points; default the
+                config's toy (:func:`gan_helpers.data.ring8` or :func:`~gan_helpers.data.grid25`).
+            generator: ``torch.Generator`` for the real points; default one seeded with ``config.seed``.
+            callback: called as ``callback(step_count, logs)`` after every step.
+
+        Returns:
+            the list of per-step logs (each also holds ``"time"``, seconds since the call began).
+        """
+        if seconds is None and steps is None:
+            steps = max(0, self.config.steps - self.step_count)
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 0):
+            raise ValueError(f"steps: expected a non-negative int; got {steps!r}")
+        if seconds is not None and not seconds > 0:
+            raise ValueError(f"seconds: expected a positive number; got {seconds!r}")
+        sampler = sampler or DATASETS[self.config.data][0]
+        generator = generator or torch.Generator().manual_seed(self.config.seed)
+        history: list[dict[str, float]] = []
+        start = time.perf_counter()
+        while steps is None or len(history) < steps:
+            logs = self.step(sampler(self.points_per_step, generator=generator, device=self.device))
+            logs["time"] = time.perf_counter() - start
+            history.append(logs)
+            if callback is not None:
+                callback(self.step_count, logs)
+            if seconds is not None and logs["time"] >= seconds:
+                break
+        return history
+
+    def train_with_snapshots(self, steps: int, every: int, n: int = 2500,
+                             **train_kwargs) -> list[tuple[int, torch.Tensor]]:
+        """Train ``steps`` steps and keep samples of the fixed noise every ``every`` steps (for a scrubber).
+
+        Returns:
+            ``[(step_count, samples [n, 2] on the CPU), ...]``, starting with the untrained generator
+            and ending with the last step.
+        """
+        require_positive_int(steps, "steps")
+        require_positive_int(every, "every")
+        frames = [(self.step_count, self.sample(n, fixed=True).cpu())]
+        done = 0
+        while done < steps:
+            chunk = min(every, steps - done)
+            self.train_for(steps=chunk, **train_kwargs)
+            done += chunk
+            frames.append((self.step_count, self.sample(n, fixed=True).cpu()))
+        return frames
+
+    # -- samples -------------------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None, fixed: bool = False) -> torch.Tensor:
+        """``[n, 2]`` points from the (averaged) generator.
+
+        Args:
+            n: how many points.
+            generator: ``torch.Generator`` for the noise; default one seeded with ``config.seed + 1``,
+                so sampling never disturbs torch's global RNG (nor the training run).
+            fixed: use the first ``n`` rows of :attr:`fixed_z` instead (``n ≤ 2500``).
+        """
+        require_positive_int(n, "n")
+        if fixed:
+            if n > len(self.fixed_z):
+                raise ValueError(f"n: the fixed noise holds {len(self.fixed_z)} vectors; got n={n}")
+            z = self.fixed_z[:n]
+        else:
+            generator = generator or torch.Generator().manual_seed(self.config.seed + 1)
+            z = self.noise(n, generator)
+        return self.G_ema(z)
+
+    @torch.no_grad()
+    def sample_grid(self, batch=None, size: int = 128) -> torch.Tensor:
+        """A picture of the fixed-noise samples for the training loop's sample grids.
+
+        The points are binned into a ``size × size`` histogram over the toy's extent (the centres
+        ± 1.5), drawn dark on white: returns ``[1, 1, size, size]`` in ``[-1, 1]``. ``batch`` is
+        ignored (unconditional model).
+        """
+        points = self.sample(len(self.fixed_z), fixed=True)  # [N, 2]
+        lo = self.centres.min().item() - 1.5
+        hi = self.centres.max().item() + 1.5
+        cells = ((points - lo) / (hi - lo) * size).floor().long()  # [N, 2]
+        keep = ((cells >= 0) & (cells < size)).all(1)
+        cells = cells[keep]
+        counts = torch.zeros(size * size, device=points.device)
+        # Row = −y (so "up" is up), column = x.
+        counts.index_add_(0, (size - 1 - cells[:, 1]) * size + cells[:, 0],
+                          torch.ones(len(cells), device=points.device))
+        ink = (counts.log1p() / max(math.log1p(counts.max().item()), 1e-8)).view(1, 1, size, size)
+        return 1 - 2 * ink  # 0 points → 1 (white), the busiest cell → -1 (black)
+
+    # -- checkpoints ---------------------------------------------------------------------------------
+
+    def state_dict(self) -> dict:
+        """Networks, moving average, optimisers, fixed noise, step count and the config."""
+        return {
+            "config": asdict(self.config),
+            "G": self.G.state_dict(),
+            "D": self.D.state_dict(),
+            "G_ema": self.G_ema.state_dict(),
+            "opt_G": self.opt_G.state_dict(),
+            "opt_D": self.opt_D.state_dict(),
+            "fixed_z": self.fixed_z.clone(),
+            "step_count": self.step_count,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` saved (the config must match this trainer's)."""
+        saved = state["config"]
+        saved = {**saved, "betas": tuple(saved["betas"])}
+        if saved != asdict(self.config) | {"betas": tuple(self.config.betas)}:
+            raise ValueError(f"load_state_dict: the checkpoint was made with config {saved}; this trainer has "
+                             f"{asdict(self.config)}")
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        if self.G_ema is not self.G:
+            self.G_ema.load_state_dict(state["G_ema"])
+        self.opt_G.load_state_dict(state["opt_G"])
+        self.opt_D.load_state_dict(state["opt_D"])
+        self.fixed_z = state["fixed_z"].to(self.device)
+        self.step_count = int(state["step_count"])

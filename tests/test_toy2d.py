@@ -1,0 +1,251 @@
+"""gan_helpers.toy2d: shapes, errors, the trainer interface (resume, determinism) and a short quality run."""
+
+import math
+
+import pytest
+import torch
+
+from gan_helpers.data import RING8_STD, ring8, ring8_centres
+from gan_helpers.toy2d import PRESETS, MLPDiscriminator, MLPGenerator, Toy2DConfig, Toy2DTrainer
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """These MLPs are tiny: on a busy 2-core machine a second intra-op thread makes each step 10-80×
+    slower (measured), so the tests run single-threaded and then restore the setting."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def tiny(**overrides) -> Toy2DConfig:
+    return Toy2DConfig.preset("tiny", **overrides)
+
+
+def batches(trainer: Toy2DTrainer, n: int, seed: int = 0) -> list[torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    return [ring8(trainer.points_per_step, generator=g) for _ in range(n)]
+
+
+# -- networks ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("z_dim,width,depth", [(2, 8, 1), (5, 16, 3)])
+def test_generator_and_discriminator_shapes(z_dim, width, depth):
+    G = MLPGenerator(z_dim, width, depth, scale=2.0)
+    D = MLPDiscriminator(width, depth, activation="leaky_relu", scale=2.0)
+    x = G(torch.randn(7, z_dim))
+    assert x.shape == (7, 2)
+    assert D(x).shape == (7,)
+    hidden = [m for m in G.net if isinstance(m, torch.nn.Linear)]
+    assert len(hidden) == depth + 1 and hidden[0].out_features == width
+
+
+def test_discriminator_returns_unbounded_logits_not_probabilities():
+    D = MLPDiscriminator(8, 1)
+    last = D.net[-1]
+    with torch.no_grad():
+        last.weight.zero_()
+        last.bias.fill_(-3.0)
+    torch.testing.assert_close(D(torch.randn(4, 2)), torch.full((4,), -3.0))  # a sigmoid could not give -3
+
+
+def test_scale_is_applied_to_output_and_input():
+    torch.manual_seed(0)
+    G1, G2 = MLPGenerator(scale=1.0), MLPGenerator(scale=4.0)
+    G2.load_state_dict(G1.state_dict())
+    z = torch.randn(5, 2)
+    torch.testing.assert_close(G2(z), 4.0 * G1(z))
+    D1, D4 = MLPDiscriminator(scale=1.0), MLPDiscriminator(scale=4.0)
+    D4.load_state_dict(D1.state_dict())
+    x = torch.randn(5, 2)
+    torch.testing.assert_close(D4(4.0 * x), D1(x))
+
+
+def test_networks_reject_wrong_input_shapes():
+    with pytest.raises(ValueError, match=r"MLPGenerator input z: expected shape \[B, 2\]; got \[4, 3\]"):
+        MLPGenerator(z_dim=2)(torch.zeros(4, 3))
+    with pytest.raises(ValueError, match=r"MLPDiscriminator input: expected shape \[B, 2\]; got \[4, 2, 1\]"):
+        MLPDiscriminator()(torch.zeros(4, 2, 1))
+    with pytest.raises(TypeError, match="floating-point"):
+        MLPDiscriminator()(torch.zeros(4, 2, dtype=torch.long))
+
+
+# -- configuration ----------------------------------------------------------------------------------
+
+
+def test_presets_exist_and_unknown_names_are_listed():
+    for name in ("tiny", "gan-ring", "gan-grid", "wgan-gp-ring", "wgan-gp-grid"):
+        assert name in PRESETS
+    assert Toy2DConfig.preset("gan-grid").data == "grid25"
+    assert Toy2DConfig.preset("wgan-gp-ring").loss == "wgan-gp"
+    assert Toy2DConfig.preset("gan-ring", seed=3).seed == 3
+    with pytest.raises(ValueError, match=r"unknown toy 2-D GAN preset 'nope'; expected one of \[.*'gan-grid'"):
+        Toy2DConfig.preset("nope")
+    with pytest.raises(ValueError, match=r"unknown toy 2-D GAN preset"):
+        Toy2DTrainer("nope")
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("data", "spiral", r"data: expected one of \['grid25', 'ring8'\]; got 'spiral'"),
+    ("loss", "hinge", r"loss: expected one of \['bce', 'wgan-gp'\]; got 'hinge'"),
+    ("activation", "gelu", r"activation: expected one of .*; got 'gelu'"),
+    ("batch_size", 0, r"batch_size: expected a positive int; got 0"),
+    ("lr_g", 0.0, r"lr_g: expected a positive number; got 0.0"),
+    ("betas", (0.5, 1.0), r"betas: expected two numbers in \[0, 1\); got \(0.5, 1.0\)"),
+    ("decay_start", 1.5, r"decay_start: expected a fraction in \[0, 1\]; got 1.5"),
+    ("ema_beta", 1.0, r"ema_beta: expected a number in \[0, 1\); got 1.0"),
+    ("gp_weight", -1.0, r"gp_weight: expected a non-negative number; got -1.0"),
+    ("r1_gamma", -1.0, r"r1_gamma: expected a non-negative number; got -1.0"),
+])
+def test_config_rejects_bad_values(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        tiny(**{field: value})
+
+
+def test_learning_rate_decays_linearly_to_zero():
+    c = tiny(steps=100, decay_start=0.6)
+    assert c.lr_factor(0) == 1.0 and c.lr_factor(59) == 1.0
+    assert math.isclose(c.lr_factor(80), 0.5, rel_tol=1e-9)  # halfway from step 60 to 100
+    assert c.lr_factor(100) == 0.0 and c.lr_factor(150) == 0.0
+    assert tiny(steps=100, decay_start=1.0).lr_factor(99) == 1.0
+
+
+# -- trainer ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss", ["bce", "wgan-gp"])
+def test_step_returns_finite_losses_and_changes_both_players(loss):
+    t = Toy2DTrainer(tiny(loss=loss, n_critic=2))
+    g0 = [p.clone() for p in t.G.parameters()]
+    d0 = [p.clone() for p in t.D.parameters()]
+    e0 = [p.clone() for p in t.G_ema.parameters()]
+    logs = t.step(batches(t, 1)[0])
+    expected = {"d_loss", "g_loss", "lr_factor"} | ({"gp"} if loss == "wgan-gp" else set())
+    assert expected <= set(logs), logs
+    assert all(isinstance(v, float) and math.isfinite(v) for v in logs.values()), logs
+    assert t.step_count == 1
+    assert any(not torch.equal(a, b) for a, b in zip(g0, t.G.parameters())), "G did not move"
+    assert any(not torch.equal(a, b) for a, b in zip(d0, t.D.parameters())), "D did not move"
+    # The moving average moved by (1 - beta) of the way towards G's new weights.
+    beta = t.config.ema_beta
+    for old, new, avg in zip(e0, t.G.parameters(), t.G_ema.parameters()):
+        torch.testing.assert_close(avg, beta * old + (1 - beta) * new, rtol=1e-5, atol=1e-6)
+
+
+def test_step_accepts_points_labels_pairs_and_rejects_bad_batches():
+    t = Toy2DTrainer(tiny())
+    pts = batches(t, 1)[0]
+    assert math.isfinite(t.step((pts, torch.zeros(len(pts), dtype=torch.long)))["d_loss"])
+    with pytest.raises(ValueError, match=r"batch of real points: expected shape \[B, 2\]; got \[64, 3\]"):
+        t.step(torch.zeros(64, 3))
+    with pytest.raises(ValueError, match="a sequence of 3 items"):
+        t.step((pts, pts, pts))
+    w = Toy2DTrainer(tiny(loss="wgan-gp", n_critic=5))
+    assert w.points_per_step == 5 * 64
+    with pytest.raises(ValueError, match="5 critic updates need at least 5 points; got 3"):
+        w.step(torch.zeros(3, 2))
+
+
+@pytest.mark.parametrize("loss", ["bce", "wgan-gp"])
+def test_resume_reproduces_an_uninterrupted_run(loss):
+    cfg = tiny(loss=loss, n_critic=2, r1_gamma=0.5 if loss == "bce" else 0.0, steps=4, decay_start=0.25)
+    data = batches(Toy2DTrainer(cfg), 4, seed=1)
+
+    straight = Toy2DTrainer(cfg)
+    expected = [straight.step(b) for b in data]
+
+    first = Toy2DTrainer(cfg)
+    for b in data[:2]:
+        first.step(b)
+    state, rng = first.state_dict(), torch.get_rng_state()
+    torch.manual_seed(1234)  # disturb the global RNG; loading must restore everything
+    resumed = Toy2DTrainer(cfg)
+    resumed.load_state_dict(state)
+    torch.set_rng_state(rng)
+    got = [resumed.step(b) for b in data[2:]]
+    for e, g in zip(expected[2:], got):
+        for key in e:
+            assert g[key] == pytest.approx(e[key], abs=1e-6), key
+    torch.testing.assert_close(resumed.sample(50), straight.sample(50), rtol=0, atol=1e-6)
+    assert resumed.step_count == 4
+
+
+def test_load_state_dict_rejects_another_config():
+    state = Toy2DTrainer(tiny()).state_dict()
+    with pytest.raises(ValueError, match="the checkpoint was made with config"):
+        Toy2DTrainer(tiny(lr_g=5e-4)).load_state_dict(state)
+
+
+def test_training_is_deterministic_and_depends_on_the_seed():
+    samples = []
+    for seed in (0, 0, 1):
+        t = Toy2DTrainer(tiny(seed=seed))  # seeds the global RNG, so build each run right before training it
+        t.train_for(steps=5)
+        samples.append(t.sample(100))
+    torch.testing.assert_close(samples[0], samples[1], rtol=0, atol=0)
+    assert (samples[0] - samples[2]).abs().max() > 1e-3
+
+
+def test_sample_leaves_the_global_rng_alone_and_fixed_noise_is_fixed():
+    t = Toy2DTrainer(tiny())
+    before = torch.get_rng_state()
+    a, b = t.sample(30), t.sample(30)
+    assert torch.equal(torch.get_rng_state(), before)
+    torch.testing.assert_close(a, b)  # default noise generator: same seed every call
+    g = torch.Generator().manual_seed(7)
+    assert t.sample(30, generator=g).shape == (30, 2)
+    torch.testing.assert_close(t.sample(10, fixed=True), t.G_ema(t.fixed_z[:10]))
+    with pytest.raises(ValueError, match="the fixed noise holds 2500 vectors; got n=2501"):
+        t.sample(2501, fixed=True)
+    with pytest.raises(ValueError, match="n: expected a positive int; got 0"):
+        t.sample(0)
+
+
+def test_train_for_budgets_and_snapshots():
+    t = Toy2DTrainer(tiny())
+    history = t.train_for(steps=3)
+    assert len(history) == 3 and t.step_count == 3
+    assert [h["time"] for h in history] == sorted(h["time"] for h in history)
+    history = t.train_for(seconds=0.05)
+    assert len(history) >= 1 and history[-1]["time"] >= 0.05
+    assert len(t.train_for(seconds=100.0, steps=2)) == 2  # whichever budget ends first
+    with pytest.raises(ValueError, match="steps: expected a non-negative int; got -1"):
+        t.train_for(steps=-1)
+    with pytest.raises(ValueError, match="seconds: expected a positive number; got 0"):
+        t.train_for(seconds=0)
+
+    s = Toy2DTrainer(tiny())
+    frames = s.train_with_snapshots(steps=5, every=2, n=100)
+    assert [step for step, _ in frames] == [0, 2, 4, 5]
+    assert all(x.shape == (100, 2) for _, x in frames)
+    assert not torch.equal(frames[0][1], frames[-1][1])
+
+
+def test_sample_grid_is_a_one_channel_picture_in_range():
+    t = Toy2DTrainer(tiny())
+    img = t.sample_grid(None, size=32)
+    assert img.shape == (1, 1, 32, 32)
+    assert img.min() >= -1 and img.max() <= 1
+    assert img.min() == -1  # the busiest cell is black
+    assert (img == 1).float().mean() > 0.5  # most of the picture is empty
+
+
+def test_short_ring_run_moves_samples_onto_the_ring():
+    """200 steps of the tiny preset: G's samples leave the origin and settle on the ring of radius 2.
+
+    Mode coverage needs the full presets (the benchmark measures it); in a test's budget we check
+    the movement: the mean radius is within 10 % of 2 and the distance to the nearest centre halves.
+    """
+    t = Toy2DTrainer("tiny")
+    before = t.sample(2500)
+    t.train_for(steps=t.config.steps)
+    after = t.sample(2500)
+    centres = ring8_centres()
+    dist_before = torch.cdist(before, centres).min(1).values.mean()
+    dist_after = torch.cdist(after, centres).min(1).values.mean()
+    radius = after.norm(dim=1).mean()
+    assert abs(radius - 2.0) < 0.2, f"samples should sit on the ring of radius 2; mean radius {radius:.2f}"
+    assert dist_after < dist_before / 2, (f"samples should move towards the modes: mean distance to the nearest "
+                                          f"centre {dist_before:.2f} before, {dist_after:.2f} after")
