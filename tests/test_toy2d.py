@@ -80,7 +80,7 @@ def test_presets_exist_and_unknown_names_are_listed():
         assert name in PRESETS
     assert Toy2DConfig.preset("gan-grid").data == "grid25"
     assert Toy2DConfig.preset("wgan-gp-ring").loss == "wgan-gp"
-    assert Toy2DConfig.preset("gan-ring", seed=3).seed == 3
+    assert Toy2DConfig.preset("gan-ring", steps=3).steps == 3
     with pytest.raises(ValueError, match=r"unknown toy 2-D GAN preset 'nope'; expected one of \[.*'gan-grid'"):
         Toy2DConfig.preset("nope")
     with pytest.raises(ValueError, match=r"unknown toy 2-D GAN preset"):
@@ -98,18 +98,52 @@ def test_presets_exist_and_unknown_names_are_listed():
     ("ema_beta", 1.0, r"ema_beta: expected a number in \[0, 1\); got 1.0"),
     ("gp_weight", -1.0, r"gp_weight: expected a non-negative number; got -1.0"),
     ("r1_gamma", -1.0, r"r1_gamma: expected a non-negative number; got -1.0"),
+    ("r1_every", 0, r"r1_every: expected a positive int; got 0"),
+    ("z_dist", "cauchy", r"z_dist: expected 'normal' or 'uniform'; got 'cauchy'"),
+    ("g_input_gain", 0.0, r"g_input_gain: expected a positive number; got 0.0"),
+    ("lr_final", 1.5, r"lr_final: expected a fraction in \[0, 1\]; got 1.5"),
 ])
 def test_config_rejects_bad_values(field, value, message):
     with pytest.raises(ValueError, match=message):
         tiny(**{field: value})
 
 
-def test_learning_rate_decays_linearly_to_zero():
-    c = tiny(steps=100, decay_start=0.6)
+def test_learning_rate_decays_linearly_to_its_final_fraction():
+    c = tiny(steps=100, decay_start=0.6, lr_final=0.0)
     assert c.lr_factor(0) == 1.0 and c.lr_factor(59) == 1.0
     assert math.isclose(c.lr_factor(80), 0.5, rel_tol=1e-9)  # halfway from step 60 to 100
     assert c.lr_factor(100) == 0.0 and c.lr_factor(150) == 0.0
+    floor = tiny(steps=100, decay_start=0.6, lr_final=0.2)
+    assert math.isclose(floor.lr_factor(80), 0.6, rel_tol=1e-9)  # halfway from 1 to 0.2
+    assert math.isclose(floor.lr_factor(100), 0.2, rel_tol=1e-9)
     assert tiny(steps=100, decay_start=1.0).lr_factor(99) == 1.0
+
+
+def test_optimisers_follow_the_schedule():
+    t = Toy2DTrainer(tiny(steps=4, decay_start=0.5, lr_final=0.0, lr_g=1e-3, lr_d=2e-3))
+    seen = []
+    for b in batches(t, 4):
+        t.step(b)
+        seen.append((t.opt_G.param_groups[0]["lr"], t.opt_D.param_groups[0]["lr"]))
+    expected = [(1e-3, 2e-3), (1e-3, 2e-3), (1e-3, 2e-3), (5e-4, 1e-3)]  # steps 0-1 flat, 2 → 1.0, 3 → 0.5
+    for (g, d), (eg, ed) in zip(seen, expected):
+        assert math.isclose(g, eg, rel_tol=1e-9) and math.isclose(d, ed, rel_tol=1e-9), seen
+
+
+def test_noise_distributions_and_generator_input_gain():
+    t = Toy2DTrainer(tiny(z_dist="uniform", z_dim=3))
+    z = t.noise(4000, torch.Generator().manual_seed(0))
+    assert z.shape == (4000, 3) and z.min() >= -1 and z.max() <= 1
+    assert abs(z.std().item() - 1 / math.sqrt(3)) < 0.02  # uniform on [-1, 1]: std 1/√3
+    n = Toy2DTrainer(tiny()).noise(4000, torch.Generator().manual_seed(0))
+    assert abs(n.std().item() - 1) < 0.05
+    torch.manual_seed(0)
+    plain = MLPGenerator(width=16, input_gain=1.0)
+    torch.manual_seed(0)
+    steep = MLPGenerator(width=16, input_gain=10.0)
+    torch.testing.assert_close(steep.net[0].weight, 10 * plain.net[0].weight)
+    torch.testing.assert_close(steep.net[0].bias, 10 * plain.net[0].bias)
+    torch.testing.assert_close(steep.net[2].weight, plain.net[2].weight)
 
 
 # -- trainer ----------------------------------------------------------------------------------------
@@ -134,6 +168,20 @@ def test_step_returns_finite_losses_and_changes_both_players(loss):
         torch.testing.assert_close(avg, beta * old + (1 - beta) * new, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("loss,n_critic", [("bce", 1), ("wgan-gp", 3)])
+def test_one_step_is_n_critic_discriminator_updates_then_one_generator_update(loss, n_critic):
+    t = Toy2DTrainer(tiny(loss=loss, n_critic=n_critic))
+    t.step(batches(t, 1)[0])
+    d_steps = {int(v["step"]) for v in t.opt_D.state.values()}
+    g_steps = {int(v["step"]) for v in t.opt_G.state.values()}
+    assert d_steps == {n_critic} and g_steps == {1}, (d_steps, g_steps)
+
+
+def test_trainer_rejects_a_config_of_the_wrong_type():
+    with pytest.raises(TypeError, match="config: expected a Toy2DConfig or a preset name; got int"):
+        Toy2DTrainer(3)
+
+
 def test_step_accepts_points_labels_pairs_and_rejects_bad_batches():
     t = Toy2DTrainer(tiny())
     pts = batches(t, 1)[0]
@@ -143,19 +191,21 @@ def test_step_accepts_points_labels_pairs_and_rejects_bad_batches():
     with pytest.raises(ValueError, match="a sequence of 3 items"):
         t.step((pts, pts, pts))
     w = Toy2DTrainer(tiny(loss="wgan-gp", n_critic=5))
-    assert w.points_per_step == 5 * 64
+    assert w.points_per_step == 5 * w.config.batch_size
     with pytest.raises(ValueError, match="5 critic updates need at least 5 points; got 3"):
         w.step(torch.zeros(3, 2))
 
 
 @pytest.mark.parametrize("loss", ["bce", "wgan-gp"])
 def test_resume_reproduces_an_uninterrupted_run(loss):
-    cfg = tiny(loss=loss, n_critic=2, r1_gamma=0.5 if loss == "bce" else 0.0, steps=4, decay_start=0.25)
+    cfg = tiny(loss=loss, n_critic=2, r1_gamma=0.5 if loss == "bce" else 0.0, r1_every=2, steps=4, decay_start=0.25)
     data = batches(Toy2DTrainer(cfg), 4, seed=1)
 
+    torch.manual_seed(0)
     straight = Toy2DTrainer(cfg)
     expected = [straight.step(b) for b in data]
 
+    torch.manual_seed(0)
     first = Toy2DTrainer(cfg)
     for b in data[:2]:
         first.step(b)
@@ -168,7 +218,8 @@ def test_resume_reproduces_an_uninterrupted_run(loss):
     for e, g in zip(expected[2:], got):
         for key in e:
             assert g[key] == pytest.approx(e[key], abs=1e-6), key
-    torch.testing.assert_close(resumed.sample(50), straight.sample(50), rtol=0, atol=1e-6)
+    g1, g2 = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    torch.testing.assert_close(resumed.sample(50, g1), straight.sample(50, g2), rtol=0, atol=1e-6)
     assert resumed.step_count == 4
 
 
@@ -181,21 +232,25 @@ def test_load_state_dict_rejects_another_config():
 def test_training_is_deterministic_and_depends_on_the_seed():
     samples = []
     for seed in (0, 0, 1):
-        t = Toy2DTrainer(tiny(seed=seed))  # seeds the global RNG, so build each run right before training it
+        torch.manual_seed(seed)  # the trainer draws everything from torch's global RNG
+        t = Toy2DTrainer(tiny())
         t.train_for(steps=5)
         samples.append(t.sample(100))
     torch.testing.assert_close(samples[0], samples[1], rtol=0, atol=0)
     assert (samples[0] - samples[2]).abs().max() > 1e-3
 
 
-def test_sample_leaves_the_global_rng_alone_and_fixed_noise_is_fixed():
+def test_sampling_noise_sources_and_fixed_noise():
     t = Toy2DTrainer(tiny())
+    torch.manual_seed(5)
+    a = t.sample(30)
+    torch.manual_seed(5)
+    torch.testing.assert_close(t.sample(30), a)  # default: torch's global RNG
+    assert not torch.equal(t.sample(30), a)
     before = torch.get_rng_state()
-    a, b = t.sample(30), t.sample(30)
-    assert torch.equal(torch.get_rng_state(), before)
-    torch.testing.assert_close(a, b)  # default noise generator: same seed every call
-    g = torch.Generator().manual_seed(7)
-    assert t.sample(30, generator=g).shape == (30, 2)
+    b = t.sample(30, generator=torch.Generator().manual_seed(7))
+    assert torch.equal(torch.get_rng_state(), before)  # a generator of its own leaves the global RNG alone
+    torch.testing.assert_close(t.sample(30, generator=torch.Generator().manual_seed(7)), b)
     torch.testing.assert_close(t.sample(10, fixed=True), t.G_ema(t.fixed_z[:10]))
     with pytest.raises(ValueError, match="the fixed noise holds 2500 vectors; got n=2501"):
         t.sample(2501, fixed=True)
@@ -232,20 +287,26 @@ def test_sample_grid_is_a_one_channel_picture_in_range():
     assert (img == 1).float().mean() > 0.5  # most of the picture is empty
 
 
-def test_short_ring_run_moves_samples_onto_the_ring():
-    """200 steps of the tiny preset: G's samples leave the origin and settle on the ring of radius 2.
+def test_short_ring_run_captures_most_modes():
+    """600 steps of the tiny preset (about 2 s on one core): at least 7 of the 8 modes are captured.
 
-    Mode coverage needs the full presets (the benchmark measures it); in a test's budget we check
-    the movement: the mean radius is within 10 % of 2 and the distance to the nearest centre halves.
+    Counted here from the nearest centres: a sample is high quality within 3 std of its nearest centre,
+    and a mode is captured when at least 20 of 2,500 samples are high-quality ones of it (PacGAN's
+    protocol). Measured: seeds 0-7 capture 8/8 except seed 5 (7/8), and on seed 0 the samples' mean
+    distance to the nearest centre falls from 0.90 to 0.17 (by 3.7× to 9× over seeds 0-7).
     """
+    torch.manual_seed(0)
     t = Toy2DTrainer("tiny")
     before = t.sample(2500)
     t.train_for(steps=t.config.steps)
     after = t.sample(2500)
     centres = ring8_centres()
-    dist_before = torch.cdist(before, centres).min(1).values.mean()
-    dist_after = torch.cdist(after, centres).min(1).values.mean()
-    radius = after.norm(dim=1).mean()
-    assert abs(radius - 2.0) < 0.2, f"samples should sit on the ring of radius 2; mean radius {radius:.2f}"
-    assert dist_after < dist_before / 2, (f"samples should move towards the modes: mean distance to the nearest "
-                                          f"centre {dist_before:.2f} before, {dist_after:.2f} after")
+    dist_before = torch.cdist(before, centres).min(1).values
+    dist, nearest = torch.cdist(after, centres).min(1)
+    high = dist <= 3 * RING8_STD
+    counts = torch.bincount(nearest[high], minlength=8)
+    modes = int((counts >= 20).sum())
+    assert modes >= 7, f"only {modes} of 8 modes captured after {t.config.steps} steps; counts {counts.tolist()}"
+    assert dist.mean() < dist_before.mean() / 3, (f"samples should move onto the modes: mean distance to the "
+                                                  f"nearest centre {dist_before.mean():.2f} before, "
+                                                  f"{dist.mean():.2f} after")
