@@ -14,6 +14,12 @@ On a GPU with your own data, pick a paper preset::
     python -m gan_helpers train --model stylegan2 --preset config-f --data folder:/data/ffhq \\
         --resolution 1024 --batch-size 32 --steps 100000 --device cuda --out runs/ffhq
 
+On several GPUs (or several CPU processes) start the same command with ``torchrun``: ``--batch-size``
+is the global batch, split evenly over the processes, and rank 0 alone writes files::
+
+    torchrun --nproc_per_node=8 -m gan_helpers train --model stylegan2 --preset config-f \\
+        --data folder:/data/ffhq --resolution 1024 --batch-size 32 --precision bf16 --out runs/ffhq
+
 ``python -m gan_helpers presets`` lists every model, its presets and its default data.
 """
 
@@ -128,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:1, mps")
     train.add_argument("--seed", type=int, default=0, help="seed for weights, noise and batch order")
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    train.add_argument("--precision", choices=["fp32", "bf16"], default=None,
+                       help="bf16: bfloat16 autocast on CUDA (fp32 elsewhere); default fp32, or the "
+                            "checkpoint's when resuming")
+    train.add_argument("--sync-batchnorm", action="store_true",
+                       help="under torchrun on GPUs: batch-norm statistics over the global batch (SyncBatchNorm)")
 
     sample = sub.add_parser("sample", help="draw a sample grid from a checkpoint",
                             formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -157,6 +168,8 @@ def cmd_presets() -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from gan_helpers import distributed
+    from gan_helpers.course import seed_everything
     from gan_helpers.data import make_dataset
     from gan_helpers.training import fit
 
@@ -169,17 +182,27 @@ def cmd_train(args: argparse.Namespace) -> int:
         resolution = getattr(config, "resolution", None)  # e.g. the tiny presets read the digits at 32×32
     dataset = make_dataset(data, resolution=resolution, split="train")
     config = _fit_config_to_data(config, dataset)
-    device = choose_device(args.device)
+    device = distributed.device_for_rank(args.device)   # under torchrun: the GPU of this LOCAL_RANK
+    distributed.init_from_env(device)                   # under torchrun: join the process group
+    seed_everything(args.seed)                          # the same initial weights on every rank
     trainer = trainer_cls(config, device=device)
     out = Path(args.out or f"runs/{args.model}-{data.split(':')[0]}")
-    history = fit(trainer, dataset, steps=args.steps or fam.steps, batch_size=args.batch_size or fam.batch_size,
-                  out_dir=out, sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
-                  resume=args.resume, seed=args.seed, progress=not args.no_progress,
-                  extra={"model": args.model, "preset": args.preset, "data": data, "resolution": resolution})
-    last = history[-1] if history else {}
-    print(f"trained {args.model} to step {trainer.step_count} on {device}; last losses: "
-          + ", ".join(f"{k}={v:.4f}" for k, v in last.items() if k != "step"))
-    print(f"samples in {out / 'samples'}, checkpoint {out / 'checkpoint.pt'}")
+    try:
+        history = fit(trainer, dataset, steps=args.steps or fam.steps, batch_size=args.batch_size or fam.batch_size,
+                      out_dir=out, sample_every=args.sample_every, checkpoint_every=args.checkpoint_every,
+                      resume=args.resume, seed=args.seed, progress=not args.no_progress,
+                      precision=args.precision, sync_batchnorm=args.sync_batchnorm,
+                      extra={"model": args.model, "preset": args.preset, "data": data, "resolution": resolution})
+    finally:
+        world = distributed.world_size()
+        main = distributed.is_main()
+        distributed.cleanup()
+    if main:
+        last = history[-1] if history else {}
+        where = f"{world} processes ({device.type})" if world > 1 else str(device)
+        print(f"trained {args.model} to step {trainer.step_count} on {where}; last losses: "
+              + ", ".join(f"{k}={v:.4f}" for k, v in last.items() if k != "step"))
+        print(f"samples in {out / 'samples'}, checkpoint {out / 'checkpoint.pt'}")
     return 0
 
 

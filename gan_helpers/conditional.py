@@ -290,7 +290,7 @@ class ConditionalGenerator(nn.Module):
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """``z [B, z_dim]``, ``labels [B]`` int64 → ``[B, C, R, R]`` in ``[-1, 1]``."""
         c = self.config
-        require_shape(z, [None, c.z_dim], "ConditionalGenerator z")
+        require_shape(z, [None, c.z_dim], "ConditionalGenerator z", like=self)
         check_labels(labels, c.num_classes, "ConditionalGenerator labels", batch=z.shape[0])
         h = torch.cat([z, self.embed(labels)], dim=1)                      # [B, z_dim + E]
         if c.arch == "mlp":
@@ -352,7 +352,7 @@ class _ConditionalDiscriminator(nn.Module):
 
     def _check(self, images: torch.Tensor, labels: torch.Tensor) -> None:
         c, name = self.config, type(self).__name__
-        require_images(images, f"{name} images", channels=c.channels, resolution=c.resolution)
+        require_images(images, f"{name} images", channels=c.channels, resolution=c.resolution, like=self)
         check_labels(labels, c.num_classes, f"{name} labels")
         require_same_batch(images, labels, f"{name} images", f"{name} labels")
 
@@ -426,6 +426,9 @@ class ProjectionDiscriminator(_ConditionalDiscriminator):
 
 def build_discriminator(config: ConditionalConfig) -> ConcatDiscriminator | ProjectionDiscriminator:
     """The discriminator ``config.discriminator`` names."""
+    if not isinstance(config, ConditionalConfig):
+        raise TypeError(f"build_discriminator: expected a ConditionalConfig (e.g. ConditionalConfig.preset('tiny')); "
+                        f"got {type(config).__name__}")
     return (ConcatDiscriminator if config.discriminator == "concat" else ProjectionDiscriminator)(config)
 
 

@@ -67,7 +67,10 @@ def choose_device(preference: str = "auto") -> torch.device:
         if mps is not None and mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    device = torch.device(preference)
+    try:
+        device = torch.device(preference)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"device: expected 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; got {preference!r}") from err
     if device.type == "cuda" and not torch.cuda.is_available():
         raise RuntimeError(f"device {preference!r} was requested but CUDA is not available on this machine")
     if device.type == "mps":

@@ -60,7 +60,7 @@ import torch.nn as nn
 
 from gan_helpers.losses import d_loss_lsgan, g_loss_lsgan
 from gan_helpers.validate import (lookup_preset, require_images, require_positive_int, require_power_of_two,
-                                  require_same_batch, require_tensor)
+                                  require_same_batch, require_same_device, require_tensor)
 
 NORMS = ("instance", "batch", "none")
 
@@ -96,6 +96,8 @@ def init_weights(module: nn.Module, gain: float = 0.02) -> nn.Module:
 
     Draws from torch's global RNG, so ``torch.manual_seed`` makes it reproducible. Returns ``module``.
     """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"init_weights: expected an nn.Module; got {type(module).__name__}")
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
             nn.init.normal_(m.weight, 0.0, gain)
@@ -109,6 +111,8 @@ def init_weights(module: nn.Module, gain: float = 0.02) -> nn.Module:
 
 def count_parameters(module: nn.Module) -> int:
     """Number of parameters (not state-dict entries: buffers such as running means are not counted)."""
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"count_parameters: expected an nn.Module; got {type(module).__name__}")
     return sum(p.numel() for p in module.parameters())
 
 
@@ -197,7 +201,7 @@ class ResnetGenerator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``[B, in_channels, H, W]`` → ``[B, out_channels, H, W]`` in ``(-1, 1)``."""
-        require_images(x, "ResnetGenerator input", channels=self.in_channels)
+        require_images(x, "ResnetGenerator input", channels=self.in_channels, like=self)
         h, w = x.shape[-2:]
         if h % 4 or w % 4 or h < 8 or w < 8:
             raise ValueError("ResnetGenerator input: expected height and width that are multiples of 4 and at "
@@ -292,7 +296,7 @@ class PatchDiscriminator(nn.Module):
             raise ValueError(f"PatchDiscriminator input: expected images of shape [B, {self.in_channels}, H, W]; "
                              f"got {list(x.shape)}. This is a conditional discriminator: pass the condition and "
                              "the image concatenated along channels, torch.cat([a, b], dim=1)")
-        require_images(x, "PatchDiscriminator input", channels=self.in_channels)
+        require_images(x, "PatchDiscriminator input", channels=self.in_channels, like=self)
         if min(x.shape[-2:]) < self.min_size:
             raise ValueError(f"PatchDiscriminator input: expected height and width of at least {self.min_size} "
                              f"for n_layers={self.n_layers}; got shape {list(x.shape)}")
@@ -376,6 +380,7 @@ def _same_images(x: torch.Tensor, y: torch.Tensor, name_x: str, name_y: str) -> 
     require_tensor(y, name_y)
     if x.shape != y.shape:
         raise ValueError(f"{name_y}: expected the shape of {name_x}, {list(x.shape)}; got {list(y.shape)}")
+    require_same_device(x, y, name_x, name_y)
 
 
 def cycle_loss(real: torch.Tensor, reconstructed: torch.Tensor, weight: float = 10.0) -> torch.Tensor:

@@ -113,14 +113,21 @@ NEVER_DOWNLOADS = "download it yourself and place it there — the course never 
 # 2-D toys
 # --------------------------------------------------------------------------------------------------
 
+def _require_positive_number(value: float, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{name}: expected a positive number; got {value!r}")
+
+
 def ring8_centres(radius: float = RING8_RADIUS) -> torch.Tensor:
     """``[8, 2]`` centres of the ring: angles 0, π/4, ..., 7π/4 at ``radius``."""
+    _require_positive_number(radius, "ring8_centres radius")
     angles = torch.arange(8, dtype=torch.float64) * (2 * math.pi / 8)
     return (radius * torch.stack([angles.cos(), angles.sin()], dim=1)).float()
 
 
 def grid25_centres(spacing: float = GRID25_SPACING) -> torch.Tensor:
     """``[25, 2]`` centres of the 5×5 grid, ``spacing`` apart, centred on the origin."""
+    _require_positive_number(spacing, "grid25_centres spacing")
     ticks = (torch.arange(5, dtype=torch.float32) - 2) * spacing
     gx, gy = torch.meshgrid(ticks, ticks, indexing="ij")
     return torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
@@ -272,6 +279,10 @@ class DigitsDataset(Dataset):
     """
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor):
+        require_images(images, "DigitsDataset images")  # [N, 1, R, R], or [N, 3, R, R] from make_dataset
+        if not isinstance(labels, torch.Tensor) or labels.shape != (images.shape[0],):
+            got = list(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
+            raise ValueError(f"DigitsDataset labels: expected shape [{images.shape[0]}] (one per image); got {got}")
         self.images = images
         self.labels = labels
 
@@ -372,6 +383,12 @@ class UnpairedDataset(Dataset):
         return a, b
 
 
+def _require_odd_window(size: int, name: str) -> None:
+    # an even window with padding size // 2 would grow the image by one pixel
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1 or size % 2 == 0:
+        raise ValueError(f"{name}: expected an odd int ≥ 1 (the window keeps the image size); got {size!r}")
+
+
 def thin_strokes(images: torch.Tensor, size: int = 3) -> torch.Tensor:
     """Grey-level erosion: each pixel becomes the darkest of its ``size × size`` neighbourhood.
 
@@ -379,6 +396,7 @@ def thin_strokes(images: torch.Tensor, size: int = 3) -> torch.Tensor:
     with strokes about ``size - 1`` pixels thinner.
     """
     require_images(images, "thin_strokes images", check_range=True)
+    _require_odd_window(size, "thin_strokes size")
     return -F.max_pool2d(-images, size, stride=1, padding=size // 2)      # min-pool: [B, C, H, W]
 
 
@@ -389,6 +407,7 @@ def thicken_strokes(images: torch.Tensor, size: int = 3) -> torch.Tensor:
     pixels thicker.
     """
     require_images(images, "thicken_strokes images", check_range=True)
+    _require_odd_window(size, "thicken_strokes size")
     return F.max_pool2d(images, size, stride=1, padding=size // 2)        # [B, C, H, W]
 
 
@@ -686,6 +705,9 @@ def read_idx(path: str | Path) -> np.ndarray:
         raise ValueError(f"{path}: not an IDX file of unsigned bytes (expected the magic bytes 00 00 08 nd; "
                          f"got {data[:4].hex(' ')})")
     ndim = data[3]
+    if len(data) < 4 + 4 * ndim:
+        raise ValueError(f"{path}: the IDX header promises {ndim} dimensions ({4 + 4 * ndim} header bytes); "
+                         f"the file holds only {len(data)} bytes")
     shape = struct.unpack(f">{ndim}i", data[4:4 + 4 * ndim])
     body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if body.size != math.prod(shape):

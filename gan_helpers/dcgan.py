@@ -245,6 +245,8 @@ def dcgan_init_(module: nn.Module) -> nn.Module:
     Convolution, transposed-convolution and linear weights ~ N(0, 0.02); normalisation scales
     (batch, group and layer norm) ~ N(1, 0.02); every bias 0. Draws from the global torch RNG.
     """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"dcgan_init_: expected an nn.Module; got {type(module).__name__}")
     for m in module.modules():
         if isinstance(m, _WEIGHTED):
             nn.init.normal_(m.weight, 0.0, 0.02)
@@ -301,7 +303,7 @@ class DCGANGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """``[B, z_dim]`` or ``[B, z_dim, 1, 1]`` → ``[B, C, R, R]``."""
-        require_tensor(z, f"{type(self).__name__} input z")
+        require_tensor(z, f"{type(self).__name__} input z", like=self)
         zd = self.config.z_dim
         if not ((z.dim() == 2 and z.shape[1] == zd) or (z.dim() == 4 and tuple(z.shape[1:]) == (zd, 1, 1))):
             raise ValueError(f"{type(self).__name__} input z: expected shape [B, {zd}] or [B, {zd}, 1, 1]; "
@@ -343,7 +345,7 @@ class DCGANDiscriminator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``[B, C, R, R]`` → ``[B]`` logits (or critic scores)."""
         require_images(x, f"{type(self).__name__} input", channels=self.config.channels,
-                       resolution=self.config.resolution)
+                       resolution=self.config.resolution, like=self)
         h = self.from_image(x)        # [B, W, R/2, R/2]
         h = self.body(h)              # [B, W4, 4, 4]
         return self.head(h).view(-1)  # [B, 1] → [B]
@@ -351,6 +353,8 @@ class DCGANDiscriminator(nn.Module):
 
 def count_parameters(module: nn.Module) -> int:
     """Number of scalar parameters in ``module`` (``sum(p.numel())``, not state-dict entries)."""
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"count_parameters: expected an nn.Module; got {type(module).__name__}")
     return sum(p.numel() for p in module.parameters())
 
 
@@ -427,6 +431,8 @@ def _check_betas(betas: Sequence[float], name: str) -> tuple[float, float]:
 
 def make_fixed_noise(n: int, z_dim: int, device: torch.device) -> torch.Tensor:
     """``[n, z_dim]`` noise for sample grids, from its own seeded generator (the global RNG is untouched)."""
+    require_positive_int(n, "make_fixed_noise n")
+    require_positive_int(z_dim, "make_fixed_noise z_dim")
     g = torch.Generator().manual_seed(FIXED_NOISE_SEED)
     return torch.randn(n, z_dim, generator=g).to(device)
 

@@ -54,7 +54,7 @@ from torch import nn
 
 from gan_helpers import data
 from gan_helpers.metrics import frechet_distance, frechet_distance_from_features, precision_recall
-from gan_helpers.validate import require_images, require_positive_int, require_same_batch
+from gan_helpers.validate import require_images, require_positive_int, require_same_batch, require_values
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "digits_classifier.pt"
 FEATURE_DIM = 64
@@ -101,6 +101,7 @@ class DigitsClassifier(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``[B, 1, 8, 8]`` → ``[B, 10]`` logits."""
+        require_images(x, "DigitsClassifier input", channels=1, resolution=8, like=self)
         return self.head(self.dropout(F.relu(self.body(x))))
 
 
@@ -115,6 +116,7 @@ def check_digit_images(images: torch.Tensor, name: str = "images", min_batch: in
     returns ``images`` unchanged.
     """
     require_images(images, name, channels=1)
+    require_values(images, name)
     if tuple(images.shape[2:]) not in ((8, 8), (32, 32)):
         raise ValueError(f"{name}: expected images of shape [B, 1, 8, 8] or [B, 1, 32, 32]; got {list(images.shape)}")
     if images.shape[0] < min_batch:
@@ -127,6 +129,10 @@ def check_digit_images(images: torch.Tensor, name: str = "images", min_batch: in
 
 def to_8x8(images: torch.Tensor) -> torch.Tensor:
     """``[N, 1, 32, 32]`` → ``[N, 1, 8, 8]`` by 4×4 average pooling; 8×8 images pass through."""
+    require_images(images, "to_8x8 images", channels=1)
+    if tuple(images.shape[2:]) not in ((8, 8), (32, 32)):
+        raise ValueError(f"to_8x8 images: expected images of shape [B, 1, 8, 8] or [B, 1, 32, 32]; "
+                         f"got {list(images.shape)}")
     if images.shape[-1] == 32:
         return F.avg_pool2d(images, 4)
     return images
@@ -138,7 +144,10 @@ def to_8x8(images: torch.Tensor) -> torch.Tensor:
 
 def load_digits_classifier(device: torch.device | str | None = None) -> DigitsClassifier:
     """The shipped classifier in eval mode, with frozen parameters, on ``device`` (default CPU); cached."""
-    device = torch.device(device or "cpu")
+    try:
+        device = torch.device(device or "cpu")
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"device: expected 'cpu', 'cuda', 'cuda:N', 'mps' or a torch.device; got {device!r}") from err
     key = str(device)
     if key not in _MODELS:
         if not WEIGHTS_PATH.exists():

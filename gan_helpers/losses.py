@@ -29,6 +29,14 @@ import math
 import torch
 import torch.nn.functional as F
 
+from gan_helpers.validate import require_same_device, require_tensor
+
+
+def _check_pair(real: torch.Tensor, fake: torch.Tensor, name_real: str, name_fake: str) -> None:
+    _check_logits(real, name_real)
+    _check_logits(fake, name_fake)
+    require_same_device(real, fake, name_real, name_fake)
+
 
 def _check_logits(logits: torch.Tensor, name: str = "logits") -> None:
     if not isinstance(logits, torch.Tensor):
@@ -74,8 +82,7 @@ def d_loss_bce(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Te
     The two terms are summed, so a discriminator that outputs logit 0 everywhere scores
     ``2 ln 2 ≈ 1.386``. ``real_logits`` is ``[B_real, *]``, ``fake_logits`` is ``[B_fake, *]``; returns ``[]``.
     """
-    _check_logits(real_logits, "real_logits")
-    _check_logits(fake_logits, "fake_logits")
+    _check_pair(real_logits, fake_logits, "real_logits", "fake_logits")
     return bce_with_logits(real_logits, 1.0) + bce_with_logits(fake_logits, 0.0)
 
 
@@ -106,8 +113,7 @@ def d_loss_lsgan(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.
 
     CycleGAN's official code computes ``½ (MSE(real, 1) + MSE(fake, 0))`` per discriminator: the same value.
     """
-    _check_logits(real_scores, "real_scores")
-    _check_logits(fake_scores, "fake_scores")
+    _check_pair(real_scores, fake_scores, "real_scores", "fake_scores")
     return 0.5 * (real_scores - 1).square().mean() + 0.5 * fake_scores.square().mean()
 
 
@@ -122,8 +128,7 @@ def g_loss_lsgan(fake_scores: torch.Tensor) -> torch.Tensor:
 
 def d_loss_hinge(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
     """Hinge discriminator loss ``E[max(0, 1 − D(x))] + E[max(0, 1 + D(G(z)))]``; → ``[]``."""
-    _check_logits(real_scores, "real_scores")
-    _check_logits(fake_scores, "fake_scores")
+    _check_pair(real_scores, fake_scores, "real_scores", "fake_scores")
     return F.relu(1 - real_scores).mean() + F.relu(1 + fake_scores).mean()
 
 
@@ -139,8 +144,7 @@ def critic_loss_wasserstein(real_scores: torch.Tensor, fake_scores: torch.Tensor
     It is negative while the critic tells the distributions apart and rises towards 0 as the
     generator improves. Add :func:`gradient_penalty` (or clip weights) to keep the critic Lipschitz.
     """
-    _check_logits(real_scores, "real_scores")
-    _check_logits(fake_scores, "fake_scores")
+    _check_pair(real_scores, fake_scores, "real_scores", "fake_scores")
     return fake_scores.mean() - real_scores.mean()
 
 
@@ -174,6 +178,7 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, weight: flo
     if real.shape != fake.shape:
         raise ValueError(f"gradient_penalty: real and fake must have the same shape; got "
                          f"{list(real.shape)} and {list(fake.shape)}")
+    require_same_device(real, fake, "gradient_penalty: real", "gradient_penalty: fake")
     batch = real.shape[0]
     eps_shape = (batch,) + (1,) * (real.dim() - 1)  # [B, 1, 1, 1] for images
     eps = torch.rand(eps_shape, generator=generator, device="cpu" if generator is not None else real.device)
@@ -200,6 +205,7 @@ def r1_penalty(real_logits: torch.Tensor, real_images: torch.Tensor, gamma: floa
         ``[]`` the penalty, differentiable with respect to D's parameters (``create_graph=True``).
     """
     _check_logits(real_logits, "real_logits")
+    require_tensor(real_images, "r1_penalty: real_images")
     if not real_images.requires_grad:
         raise ValueError("r1_penalty: real_images must have requires_grad=True before the discriminator is "
                          "applied (call real.requires_grad_(True) first)")
@@ -224,6 +230,8 @@ def path_length_penalty(fake_images: torch.Tensor, w: torch.Tensor, mean_path_le
         ``(penalty [], new_mean_path_length [], path_lengths [B])``; multiply the penalty by the
         path-length weight (2 in StyleGAN2) and the lazy interval before adding it to G's loss.
     """
+    require_tensor(fake_images, "path_length_penalty: fake_images")
+    require_tensor(w, "path_length_penalty: w")
     if fake_images.dim() != 4:
         raise ValueError(f"path_length_penalty: expected fake_images of shape [B, C, H, W]; got "
                          f"{list(fake_images.shape)}")

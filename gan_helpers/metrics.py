@@ -55,7 +55,7 @@ from typing import Union
 import numpy as np
 import torch
 
-from gan_helpers.validate import require_positive_int
+from gan_helpers.validate import require_positive_int, require_values
 
 ArrayLike = Union[torch.Tensor, np.ndarray]  # either is accepted wherever this appears
 
@@ -69,6 +69,7 @@ def _to_numpy64(x: object, name: str) -> np.ndarray:
     if isinstance(x, torch.Tensor):
         if x.is_complex():
             raise TypeError(f"{name}: expected real numbers; got dtype {x.dtype}")
+        require_values(x, name)
         return x.detach().to("cpu", torch.float64).numpy()
     if isinstance(x, (np.ndarray, list, tuple, float, int)) and not isinstance(x, bool):
         arr = np.asarray(x)
@@ -105,7 +106,7 @@ def _as_float_tensor(x: object, name: str) -> torch.Tensor:
         raise TypeError(f"{name}: expected a torch.Tensor or numpy array; got {type(x).__name__}")
     if not x.is_floating_point():
         raise TypeError(f"{name}: expected a floating-point tensor; got dtype {x.dtype}")
-    return x
+    return require_values(x, name)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -121,7 +121,7 @@ class UNetGenerator(nn.Module):
         self.up = nn.ModuleList(up)      # up[k]: decoder block that outputs the features at h_k's side
 
     def _check(self, x: torch.Tensor) -> None:
-        require_images(x, "UNetGenerator input", channels=self.in_channels)
+        require_images(x, "UNetGenerator input", channels=self.in_channels, like=self)
         for side, name in zip(x.shape[-2:], ("height", "width")):
             try:
                 require_power_of_two(int(side), f"UNetGenerator input {name}", minimum=2 ** self.num_downs)

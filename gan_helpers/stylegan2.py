@@ -82,6 +82,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 
 import torch
@@ -90,7 +91,7 @@ import torch.nn.functional as F
 
 from gan_helpers.losses import d_loss_bce, g_loss_nonsaturating, path_length_penalty, r1_penalty
 from gan_helpers.validate import (lookup_preset, require_images, require_positive_int, require_power_of_two,
-                                  require_same_batch, require_shape)
+                                  require_same_batch, require_shape, require_tensor)
 
 NOISE_MODES = ("random", "const", "none")
 LRELU_SLOPE = 0.2
@@ -206,6 +207,10 @@ def upfirdn2d(x: torch.Tensor, f: torch.Tensor, up: int = 1, down: int = 1,
     Returns:
         ``[B, C, H', W']`` with ``H' = (H·up + top + bottom − k) // down + 1``.
     """
+    require_images(x, "upfirdn2d x")
+    if not isinstance(f, torch.Tensor) or f.dim() != 2 or f.shape[0] != f.shape[1]:
+        got = list(f.shape) if isinstance(f, torch.Tensor) else type(f).__name__
+        raise ValueError(f"upfirdn2d filter f: expected a square [k, k] tensor (see fir_filter); got {got}")
     B, C, H, W = x.shape
     if up > 1:
         x = x.reshape(B, C, H, 1, W, 1)
@@ -220,6 +225,7 @@ def upfirdn2d(x: torch.Tensor, f: torch.Tensor, up: int = 1, down: int = 1,
 
 def upsample2d(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
     """``[B, C, H, W] -> [B, C, 2H, 2W]``: zero insertion and the FIR filter (gain 4)."""
+    require_images(x, "upsample2d x")
     k = f.shape[-1]
     p0, p1 = (k + 1) // 2, (k - 2) // 2                       # (2, 1) for a 4-tap filter
     return upfirdn2d(x, f, up=2, padding=(p0, p1, p0, p1), gain=4.0)
@@ -227,6 +233,7 @@ def upsample2d(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
 
 def downsample2d(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
     """``[B, C, H, W] -> [B, C, H/2, W/2]``: the FIR filter, then every second pixel."""
+    require_images(x, "downsample2d x")
     k = f.shape[-1]
     p0, p1 = (k - 1) // 2, (k - 2) // 2                       # (1, 1) for a 4-tap filter
     return upfirdn2d(x, f, down=2, padding=(p0, p1, p0, p1))
@@ -242,7 +249,9 @@ def bias_act(x: torch.Tensor, bias: torch.Tensor | None, activation: str = "line
 
     ``"lrelu"`` is leaky ReLU (slope 0.2) times √2; ``"linear"`` is the identity.
     """
+    require_tensor(x, "bias_act x")
     if bias is not None:
+        require_shape(bias, [x.shape[1] if x.dim() > 1 else None], "bias_act bias (one per channel of x)")
         x = x + bias.reshape(1, -1, *([1] * (x.dim() - 2)))
     if activation == "lrelu":
         x = F.leaky_relu(x, LRELU_SLOPE) * LRELU_GAIN
@@ -324,6 +333,7 @@ class EqualConv2d(nn.Module):
 
 def normalize_2nd_moment(x: torch.Tensor, dim: int = 1, eps: float = 1e-8) -> torch.Tensor:
     """Scale each row to unit root-mean-square: ``x / sqrt(mean(x²) + eps)``; ``[B, D] -> [B, D]``."""
+    require_tensor(x, "normalize_2nd_moment x")
     return x * (x.square().mean(dim=dim, keepdim=True) + eps).rsqrt()
 
 
@@ -344,7 +354,7 @@ class MappingNetwork(nn.Module):
         self.register_buffer("w_avg", torch.zeros(w_dim))
 
     def forward(self, z: torch.Tensor, truncation_psi: float = 1.0, update_w_avg: bool = True) -> torch.Tensor:
-        require_shape(z, [None, self.z_dim], "StyleGAN2 mapping z")
+        require_shape(z, [None, self.z_dim], "StyleGAN2 mapping z", like=self)
         x = normalize_2nd_moment(z)                                      # [B, z_dim]
         for layer in self.layers:
             x = layer(x)                                                 # [B, w_dim]
@@ -356,6 +366,9 @@ class MappingNetwork(nn.Module):
 
     def truncate(self, w: torch.Tensor, psi: float) -> torch.Tensor:
         """The truncation trick in W: ``w_avg + psi · (w − w_avg)``; ``[B, w_dim]`` or ``[B, L, w_dim]``."""
+        if isinstance(psi, bool) or not isinstance(psi, numbers.Real):
+            raise TypeError(f"truncation_psi: expected a number (1 = no truncation, 0.7 typical); "
+                            f"got {type(psi).__name__} {psi!r}")
         if psi == 1:
             return w
         return self.w_avg.to(w.dtype).lerp(w, psi)
@@ -373,6 +386,8 @@ def modulate_weights(weight: torch.Tensor, styles: torch.Tensor, demodulate: boo
     channel's weights by their L2 norm (``sqrt(sum over I, k, k + eps)``), so that for unit-variance
     inputs the outputs have unit variance again.
     """
+    require_shape(weight, [None, None, None, None], "modulate_weights weight [O, I, k, k]")
+    require_shape(styles, [None, weight.shape[1]], "modulate_weights styles [B, I]")
     w = weight.unsqueeze(0) * styles[:, None, :, None, None]            # [B, O, I, k, k]
     if demodulate:
         w = w * (w.square().sum(dim=[2, 3, 4], keepdim=True) + eps).rsqrt()
@@ -393,6 +408,9 @@ def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor
     Returns:
         ``[B, O, H, W]`` (``[B, O, 2H, 2W]`` with ``up=2``).
     """
+    require_shape(weight, [None, None, None, None], "modulated_conv2d weight [O, I, k, k]")
+    require_shape(x, [None, weight.shape[1], None, None], "modulated_conv2d x [B, I, H, W]")
+    require_shape(styles, [x.shape[0], weight.shape[1]], "modulated_conv2d styles [B, I]")
     B, I, H, W = x.shape
     O, _, k, _ = weight.shape
     w = modulate_weights(weight, styles, demodulate)                     # [B, O, I, k, k]
@@ -508,7 +526,7 @@ class SynthesisNetwork(nn.Module):
         assert self.num_ws == config.num_ws
 
     def forward(self, ws: torch.Tensor, noise_mode: str = "random") -> torch.Tensor:
-        require_shape(ws, [None, self.num_ws, self.w_dim], "StyleGAN2 synthesis ws")
+        require_shape(ws, [None, self.num_ws, self.w_dim], "StyleGAN2 synthesis ws", like=self)
         if noise_mode not in NOISE_MODES:
             raise ValueError(f"noise_mode: expected one of {list(NOISE_MODES)}; got {noise_mode!r}")
         x = img = None
@@ -644,7 +662,8 @@ class StyleGAN2Discriminator(nn.Module):
         self.out = EqualLinear(c4, 1)
 
     def forward(self, img: torch.Tensor) -> torch.Tensor:
-        require_images(img, "StyleGAN2Discriminator input", channels=self.img_channels, resolution=self.resolution)
+        require_images(img, "StyleGAN2Discriminator input", channels=self.img_channels, resolution=self.resolution,
+                       like=self)
         x = self.from_rgb(img)                                           # [B, C_R, R, R]
         for block in self.blocks:
             x = block(x)                                                 # [B, C_res/2, res/2, res/2] ... down to 4x4
@@ -666,6 +685,9 @@ Discriminator = StyleGAN2Discriminator
 
 def ema_beta(batch_size: int, cur_nimg: int, ema_kimg: float, ema_rampup: float | None = None) -> float:
     """Decay of G_ema for one step of ``batch_size`` images: ``0.5 ** (batch_size / half-life in images)``."""
+    require_positive_int(batch_size, "ema_beta batch_size")
+    if not ema_kimg > 0:
+        raise ValueError(f"ema_beta ema_kimg: expected a positive half-life in thousands of images; got {ema_kimg!r}")
     ema_nimg = ema_kimg * 1000
     if ema_rampup is not None:
         ema_nimg = min(ema_nimg, cur_nimg * ema_rampup)
@@ -675,6 +697,12 @@ def ema_beta(batch_size: int, cur_nimg: int, ema_kimg: float, ema_rampup: float 
 @torch.no_grad()
 def update_ema(ema: nn.Module, model: nn.Module, beta: float) -> None:
     """``p_ema <- beta · p_ema + (1 − beta) · p`` for every parameter; buffers (w_avg, noise) are copied."""
+    if not 0.0 <= beta <= 1.0:
+        raise ValueError(f"update_ema beta: expected a decay in [0, 1]; got {beta!r}")
+    shapes = ([tuple(p.shape) for p in ema.parameters()], [tuple(p.shape) for p in model.parameters()])
+    if shapes[0] != shapes[1]:
+        raise ValueError("update_ema: ema and model must have the same architecture; their parameter shapes "
+                         f"differ: expected {shapes[1]} (model); got {shapes[0]} (ema)")
     for p_ema, p in zip(ema.parameters(), model.parameters()):
         p_ema.copy_(p.lerp(p_ema, beta))
     for b_ema, b in zip(ema.buffers(), model.buffers()):
@@ -698,7 +726,10 @@ class StyleGAN2Trainer:
     runs at steps 0, interval, 2·interval, ... with its loss multiplied by the interval.
 
     Attributes: ``G``, ``D``, ``G_ema`` (eval mode), ``opt_G``, ``opt_D``, ``pl_mean`` (running mean
-    path length), ``cur_nimg`` (images shown to D), ``step_count``, ``fixed_z [num_samples, z_dim]``.
+    path length), ``cur_nimg`` (images shown to D, over all processes), ``step_count``,
+    ``fixed_z [num_samples, z_dim]``, ``world_size`` (processes that share each batch: 1, or N under
+    ``torchrun``, set by :func:`gan_helpers.distributed.distribute`; each process's ``batch`` is its
+    ``1/N`` slice, and the minibatch standard deviation groups samples within it, as in the official code).
     """
 
     def __init__(self, config: StyleGAN2Config, device="cpu"):
@@ -716,6 +747,7 @@ class StyleGAN2Trainer:
         self.step_count = 0
         self.last_r1 = 0.0
         self.last_pl = 0.0
+        self.world_size = 1     # processes sharing each batch; gan_helpers.distributed.distribute sets it
         seeded = torch.Generator().manual_seed(config.sample_seed)      # leaves the global RNG alone
         self.fixed_z = torch.randn(config.num_samples, config.z_dim, generator=seeded).to(self.device)
 
@@ -789,9 +821,11 @@ class StyleGAN2Trainer:
             self.last_r1 = r1.item()
         self.G.requires_grad_(True)
 
-        # G_ema: moving average of G's weights (w_avg and noise buffers copied).
-        update_ema(self.G_ema, self.G, ema_beta(B, self.cur_nimg, cfg.ema_kimg, cfg.ema_rampup))
-        self.cur_nimg += B
+        # G_ema: moving average of G's weights (w_avg and noise buffers copied). The half-life counts the
+        # images of the global batch: B on each of world_size processes, as the official code does.
+        batch_images = B * self.world_size
+        update_ema(self.G_ema, self.G, ema_beta(batch_images, self.cur_nimg, cfg.ema_kimg, cfg.ema_rampup))
+        self.cur_nimg += batch_images
         self.step_count += 1
         return {"d_loss": d_loss.item(), "g_loss": g_loss.item(), "r1": self.last_r1, "pl": self.last_pl}
 

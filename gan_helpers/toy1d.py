@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from gan_helpers.losses import d_loss_bce, g_loss_nonsaturating
+from gan_helpers.validate import require_tensor
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class AffineGenerator(nn.Module):
         self.scale = nn.Parameter(torch.tensor(float(scale)))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        require_tensor(z, "AffineGenerator input z", like=self)
         return self.shift + self.scale * z
 
 
@@ -72,6 +74,7 @@ class QuadraticDiscriminator(nn.Module):
         self.w = nn.Parameter(torch.zeros(3))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        require_tensor(x, "QuadraticDiscriminator input", like=self)
         return self.w[0] + self.w[1] * x + self.w[2] * x * x
 
 
@@ -142,6 +145,8 @@ class OneDGame:
 
     def run(self, n_steps: int) -> list[StepRecord]:
         """Take ``n_steps`` training steps; returns their records."""
+        if isinstance(n_steps, bool) or not isinstance(n_steps, int):
+            raise TypeError(f"n_steps must be an int; got {type(n_steps).__name__} {n_steps!r}")
         if n_steps < 0:
             raise ValueError(f"n_steps must be non-negative; got {n_steps}")
         return [self.step() for _ in range(n_steps)]

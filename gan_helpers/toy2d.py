@@ -111,6 +111,8 @@ ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "elu": 
 
 def _mlp(in_dim: int, out_dim: int, width: int, depth: int, activation: str) -> nn.Sequential:
     """``depth`` hidden layers of ``width`` units with ``activation``, then a linear output layer."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}; got {activation!r}")
     layers: list[nn.Module] = []
     features = in_dim
     for _ in range(depth):
@@ -139,7 +141,7 @@ class MLPGenerator(nn.Module):
             self.net[0].bias.mul_(input_gain)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        require_shape(z, [None, self.z_dim], "MLPGenerator input z")
+        require_shape(z, [None, self.z_dim], "MLPGenerator input z", like=self)
         return self.net(z) * self.scale  # [B, z_dim] → [B, 2]
 
 
@@ -155,7 +157,7 @@ class MLPDiscriminator(nn.Module):
         self.net = _mlp(2, 1, width, depth, activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        require_shape(x, [None, 2], "MLPDiscriminator input")
+        require_shape(x, [None, 2], "MLPDiscriminator input", like=self)
         return self.net(x / self.scale).squeeze(1)  # [B, 2] → [B, 1] → [B]
 
 

@@ -5,6 +5,12 @@ wrong, raises an error that names the expected and the received value::
 
     ValueError: DCGANDiscriminator input: expected images of shape [B, 3, 64, 64]; got [8, 1, 64, 64]
 
+Model forwards pass ``like=self``, so an input on another device, or of another dtype, than the
+model's weights is refused by name before PyTorch's own, vaguer error::
+
+    ValueError: DCGANGenerator input z: expected a tensor on cuda:0 (where DCGANGenerator's parameters
+    are); got one on cpu (move it with .to('cuda:0'))
+
 These are for library code. Learner-facing checks in notebooks live in :mod:`gan_helpers.checks`.
 """
 
@@ -14,34 +20,80 @@ from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 import torch
+from torch import nn
 
 T = TypeVar("T")
 
 
-def require_tensor(x: object, name: str) -> torch.Tensor:
-    """Raise ``TypeError`` unless ``x`` is a floating-point tensor; return it."""
+def require_tensor(x: object, name: str, like: nn.Module | torch.Tensor | None = None) -> torch.Tensor:
+    """Raise ``TypeError`` unless ``x`` is a floating-point tensor; return it.
+
+    With ``like`` (a module or a tensor), also require ``x`` on the same device and, outside autocast,
+    of the same dtype (see :func:`require_like`).
+    """
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name}: expected a torch.Tensor; got {type(x).__name__}")
     if not x.is_floating_point():
         raise TypeError(f"{name}: expected a floating-point tensor; got dtype {x.dtype}")
+    if like is not None:
+        require_like(x, like, name)
+    return x
+
+
+def _reference(like: nn.Module | torch.Tensor) -> tuple[torch.Tensor | None, str, str]:
+    """The tensor to compare with, and how to name its device and its dtype in a message."""
+    if isinstance(like, torch.Tensor):
+        return like, "where the reference tensor is", "the reference tensor's dtype"
+    ref = next(like.parameters(), None)
+    if ref is None:
+        ref = next(like.buffers(), None)
+    owner = f"{type(like).__name__}'s parameters"
+    return ref, f"where {owner} are", f"the dtype of {owner}"
+
+
+def require_like(x: torch.Tensor, like: nn.Module | torch.Tensor, name: str) -> torch.Tensor:
+    """Raise ``ValueError`` unless ``x`` lives where ``like`` (a module's parameters, or a tensor) lives.
+
+    The device must match (``cuda:0`` vs ``cpu``, or a ``meta`` tensor given to a real model), and so
+    must the floating dtype, except under ``torch.autocast``, which casts inputs itself. A module
+    without parameters or buffers accepts anything. Returns ``x``.
+    """
+    ref, where, which_dtype = _reference(like)
+    if ref is None:
+        return x
+    if x.device != ref.device:
+        raise ValueError(f"{name}: expected a tensor on {ref.device} ({where}); got one on {x.device}"
+                         f" (move it with .to({str(ref.device)!r}))")
+    autocast = x.device.type in ("cpu", "cuda") and torch.is_autocast_enabled(x.device.type)
+    if ref.is_floating_point() and x.dtype != ref.dtype and not autocast:
+        raise ValueError(f"{name}: expected dtype {ref.dtype} ({which_dtype}); got {x.dtype}"
+                         f" (convert it with .to({ref.dtype}))")
     return x
 
 
 def _fmt(shape: Sequence[int | None]) -> str:
-    return "[" + ", ".join("B" if s is None else str(s) for s in shape) + "]"
+    # a free first size is the batch, B; a free size elsewhere is shown as *
+    return "[" + ", ".join(("B" if i == 0 else "*") if s is None else str(s) for i, s in enumerate(shape)) + "]"
 
 
-def require_shape(x: torch.Tensor, expected: Sequence[int | None], name: str) -> torch.Tensor:
-    """Check ``x.shape`` against ``expected``, where ``None`` matches any size (shown as ``B``)."""
+def require_shape(x: torch.Tensor, expected: Sequence[int | None], name: str,
+                  like: nn.Module | torch.Tensor | None = None) -> torch.Tensor:
+    """Check ``x.shape`` against ``expected``, where ``None`` matches any size (shown as ``B`` first, else ``*``).
+
+    With ``like``, also check device and dtype against it (:func:`require_like`).
+    """
     require_tensor(x, name)
     ok = x.dim() == len(expected) and all(e is None or e == s for e, s in zip(expected, x.shape))
     if not ok:
         raise ValueError(f"{name}: expected shape {_fmt(expected)}; got {list(x.shape)}")
+    if like is not None:
+        require_like(x, like, name)
     return x
 
 
 def require_images(x: torch.Tensor, name: str, channels: int | None = None,
-                   resolution: int | None = None, check_range: bool = False) -> torch.Tensor:
+                   resolution: int | None = None, check_range: bool = False,
+                   like: nn.Module | torch.Tensor | None = None) -> torch.Tensor:
     """Check a batch of images ``[B, C, H, W]``: channel count, square side and optionally values in [-1, 1].
 
     Args:
@@ -49,7 +101,9 @@ def require_images(x: torch.Tensor, name: str, channels: int | None = None,
         name: what to call ``x`` in the error message.
         channels: required ``C`` (``None`` = any).
         resolution: required ``H`` and ``W`` (``None`` = any).
-        check_range: also require every value in ``[-1, 1]`` (with a tolerance of 1e-3).
+        check_range: also require every value in ``[-1, 1]`` (with a tolerance of 1e-3) and no NaN;
+            a ``meta`` tensor, which has no values to check, is refused.
+        like: a module (or tensor) whose device and dtype ``x`` must share (:func:`require_like`).
     """
     require_tensor(x, name)
     expected = [None, channels or "C", resolution or "H", resolution or "W"]
@@ -57,16 +111,40 @@ def require_images(x: torch.Tensor, name: str, channels: int | None = None,
             or (resolution is not None and tuple(x.shape[2:]) != (resolution, resolution))):
         raise ValueError(f"{name}: expected images of shape "
                          f"[{', '.join('B' if e is None else str(e) for e in expected)}]; got {list(x.shape)}")
+    if like is not None:
+        require_like(x, like, name)
     if check_range and x.numel() > 0:
+        require_values(x, name)
         lo, hi = x.min().item(), x.max().item()
+        if not (lo == lo and hi == hi):  # NaN compares unequal to itself
+            raise ValueError(f"{name}: expected pixel values in [-1, 1]; got NaN")
         if lo < -1.001 or hi > 1.001:
             raise ValueError(f"{name}: expected pixel values in [-1, 1]; got values in [{lo:.3g}, {hi:.3g}]"
                              " (scale images with x * 2 - 1 if they are in [0, 1])")
     return x
 
 
+def require_values(x: torch.Tensor, name: str) -> torch.Tensor:
+    """Raise ``ValueError`` if ``x`` is a ``meta`` tensor (a shape with no values to read); return it."""
+    if x.device.type == "meta":
+        raise ValueError(f"{name}: expected a tensor with values (on cpu, cuda or mps); got a tensor on the "
+                         "meta device, which has a shape but no data")
+    return x
+
+
+def require_same_device(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str) -> None:
+    """Raise ``ValueError`` unless tensors ``a`` and ``b`` are on the same device."""
+    if a.device != b.device:
+        raise ValueError(f"{name_b}: expected a tensor on {a.device}, the device of {name_a}; got one on {b.device}")
+
+
 def require_same_batch(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str) -> None:
     """Raise ``ValueError`` unless ``a`` and ``b`` have the same batch size (first dimension)."""
+    for x, name in ((a, name_a), (b, name_b)):
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{name}: expected a torch.Tensor; got {type(x).__name__}")
+        if x.dim() == 0:
+            raise ValueError(f"{name}: expected a batch [B, ...]; got a 0-d tensor")
     if a.shape[0] != b.shape[0]:
         raise ValueError(f"{name_a} and {name_b} must have the same batch size; got {a.shape[0]} and {b.shape[0]}")
 
