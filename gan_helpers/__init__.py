@@ -12,6 +12,11 @@ Chapter companions (the logic behind each chapter's widgets and figures, as plai
 - ``noise_mapping``: chapter 1: a 1-D noise-to-data GAN, the DCGAN data-flow and init figures
 - ``minmax``:      chapter 2: both players' losses and gradients in logits, D*, C(G), the landscape widget
 - ``dynamics``:    chapter 3: small GAN runs under switches, the break-it lab's measured signatures
+- ``collapse``:    chapter 4: training snapshots on the 2-D toys, JSD along the collapse path, the scenario's numbers
+- ``lipschitz``:   chapter 5: JS against W1 as distributions separate, power-iteration spectral norm, the critic scenario
+- ``style_mixing``: chapter 6: AdaIN, style mixing, truncation and their sliders on shipped tiny StyleGAN2 weights
+- ``patch_maps``:  chapter 7: the PatchGAN per-patch real/fake map and the short CycleGAN run
+- ``latency``:     chapter 8: honest latency measurement, one-pass against iterative sampling, the tradeoff plot
 
 Losses, data and metrics
 - ``losses``:      BCE (saturating / non-saturating), LSGAN, hinge, Wasserstein, gradient penalty, R1, path length
@@ -32,6 +37,7 @@ Models (each with a trainer for ``training.fit``)
 
 Training
 - ``training``:    one loop for every family: progress bar, sample grids, checkpoints, exact resume
+- ``distributed``: training under ``torchrun`` (gloo/NCCL, gradient all-reduce, per-rank seeds, rank-0 files), bf16
 - ``cli``:         ``python -m gan_helpers {train,sample,presets}``
 """
 

@@ -17,9 +17,9 @@ scalar tensor, 0 where the data has none), except the unpaired two-domain sets, 
 2-D toys (the standard mode-collapse protocol)
 ----------------------------------------------
 * ``ring8``: 8 Gaussians evenly spaced on a circle of radius 2, standard deviation 0.02
-  (Metz et al. 2017, *Unrolled GANs*; Srivastava et al. 2017, *VEEGAN*).
+  (Metz et al. 2016, *Unrolled GANs*; Srivastava et al. 2017, *VEEGAN*).
 * ``grid25``: 25 Gaussians centred on ``{-4, -2, 0, 2, 4}²``, standard deviation 0.05
-  (VEEGAN; Lin et al. 2018, *PacGAN*).
+  (VEEGAN; Lin et al. 2017, *PacGAN*).
 * ``spirals``: two interleaved Archimedean spirals of 1.5 turns each, reaching radius 4 (the grid's
   half-width, so one network and learning rate suit every toy), with Gaussian noise of standard
   deviation 0.05 (as the grid). Along any ray the arms lie 4/3 apart (27 standard deviations), so

@@ -20,7 +20,7 @@ What each metric answers
   (fakes that land on the real manifold) and coverage (reals that land on the fake manifold),
   separately.
 
-Mode-coverage protocol (VEEGAN, Srivastava et al. 2017; PacGAN, Lin et al. 2018)
+Mode-coverage protocol (VEEGAN, Srivastava et al. 2017; PacGAN, Lin et al. 2017)
 --------------------------------------------------------------------------------
 Draw samples (the papers use 2,500), assign each to its nearest centre, and call it *high quality*
 if it lies within ``quality_threshold = 3`` standard deviations of that centre. A mode is

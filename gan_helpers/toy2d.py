@@ -1,8 +1,8 @@
 """2-D toy GANs: an MLP GAN and an MLP WGAN-GP on the ring of 8 and the grid of 25 Gaussians.
 
 Chapter 4 (mode collapse) trains a real GAN on the two standard mode-collapse toys of
-:mod:`gan_helpers.data`: the ring of 8 Gaussians (Metz et al. 2017, *Unrolled GANs*) and the grid of
-25 (Srivastava et al. 2017, *VEEGAN*; Lin et al. 2018, *PacGAN*). Both players are small MLPs:
+:mod:`gan_helpers.data`: the ring of 8 Gaussians (Metz et al. 2016, *Unrolled GANs*) and the grid of
+25 (Srivastava et al. 2017, *VEEGAN*; Lin et al. 2017, *PacGAN*). Both players are small MLPs:
 
 * :class:`MLPGenerator`: noise ``z [B, z_dim]`` → points ``[B, 2]``;
 * :class:`MLPDiscriminator`: points ``[B, 2]`` → logits ``[B]`` (a critic's scores for WGAN-GP; never a

@@ -32,7 +32,8 @@ from tests.conftest import CHAPTERS, read_nb
 
 SOLUTION, UNTOUCHED = "solution", "untouched"
 MIN_CATALOGUE = {"ch00_adversarial_idea": 4, "ch01_generator_discriminator": 4, "ch02_minmax_game": 4,
-                 "ch03_training_dynamics": 4}
+                 "ch03_training_dynamics": 4, "ch04_mode_collapse": 4, "ch05_wasserstein_gan": 5,
+                 "ch06_stylegan": 4, "ch07_conditional_gans": 4, "ch08_gans_today": 5}
 
 
 def group_mistakes(mistakes) -> list[list]:
