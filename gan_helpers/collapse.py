@@ -42,6 +42,7 @@ goes to group ``b mod (B/G)``; the statistic is the same.)
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -54,7 +55,7 @@ from gan_helpers.course import budget
 from gan_helpers.data import RING8_STD, digits, ring8, ring8_centres
 from gan_helpers.metrics import collapse_ratio, jsd, mode_coverage
 from gan_helpers.toy2d import ACTIVATIONS, Toy2DConfig, Toy2DTrainer
-from gan_helpers.validate import require_positive_int
+from gan_helpers.validate import require_images, require_positive_int, require_shape
 from gan_helpers.widgets import front_end_attached
 
 MIN_COUNT = 20          # a mode is captured with ≥ 20 of 2,500 samples within 3 std (1/5 of its share)
@@ -80,9 +81,7 @@ def minibatch_stddev(x: torch.Tensor, group_size: int = 4, eps: float = 1e-8) ->
     >>> round(float(minibatch_stddev(torch.arange(4.).view(4, 1, 1, 1), 2)[0, 1, 0, 0]), 6)   # std of {0, 1}
     0.5
     """
-    if not isinstance(x, torch.Tensor) or x.dim() != 4:
-        raise ValueError(f"x: expected a tensor of shape [B, C, H, W]; got "
-                         f"{list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
+    require_images(x, "minibatch_stddev x")
     require_positive_int(group_size, "group_size")
     b, c, h, w = x.shape
     if b % group_size:
@@ -106,6 +105,12 @@ class MBStdDiscriminator(nn.Module):
     def __init__(self, width: int = 128, depth: int = 3, activation: str = "relu", scale: float = 1.0,
                  group_size: int = MBSTD_GROUP) -> None:
         super().__init__()
+        require_positive_int(width, "MBStdDiscriminator width")
+        require_positive_int(depth, "MBStdDiscriminator depth")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"MBStdDiscriminator activation: expected one of {sorted(ACTIVATIONS)}; got {activation!r}")
+        if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not scale > 0:
+            raise ValueError(f"MBStdDiscriminator scale: expected a positive number; got {scale!r}")
         self.scale, self.group_size = float(scale), require_positive_int(group_size, "group_size")
         layers: list[nn.Module] = []
         features = 3
@@ -116,8 +121,7 @@ class MBStdDiscriminator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 2 or x.shape[1] != 2:
-            raise ValueError(f"MBStdDiscriminator input: expected points [B, 2]; got {list(x.shape)}")
+        require_shape(x, [None, 2], "MBStdDiscriminator input (points)", like=self)
         b = x.shape[0]
         scaled = (x / self.scale).view(b, 2, 1, 1)                        # [B, 2, 1, 1]
         with_std = minibatch_stddev(scaled, self.group_size).view(b, 3)   # [B, 3]
@@ -157,7 +161,8 @@ class CollapseRun:
 
 
 def frame_coverage(samples: torch.Tensor) -> dict[str, float]:
-    """Modes captured (≥ :data:`MIN_COUNT` within 3 std), high-quality fraction, reverse KL, spread."""
+    """Modes captured (≥ :data:`MIN_COUNT` within 3 std), high-quality fraction, reverse KL, spread: ``samples [N, 2]``."""
+    require_shape(samples, [None, 2], "frame_coverage samples")
     m = mode_coverage(samples, ring8_centres(), RING8_STD, min_count=MIN_COUNT)
     real = ring8(len(samples), generator=torch.Generator().manual_seed(0))
     return {"modes": m["modes_captured"], "high_quality": m["high_quality_fraction"],
@@ -174,8 +179,10 @@ def collapse_run(setting: str = "vanilla", seed: int = CHAPTER_SEED, steps: int 
         steps: generator steps (default :func:`default_steps`); every: steps between snapshots
             (default a tenth of ``steps``; a quarter in fast mode, to keep the notebook quick).
     """
-    if setting not in SETTINGS:
+    if not isinstance(setting, str) or setting not in SETTINGS:
         raise ValueError(f"setting: expected one of {list(SETTINGS)}; got {setting!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"collapse_run seed: expected an int; got {type(seed).__name__}")
     steps = default_steps() if steps is None else require_positive_int(steps, "steps")
     every = max(1, steps // budget(default=10, fast=4)) if every is None else require_positive_int(every, "every")
     return _run_cached(setting, int(seed), steps, every)
@@ -203,8 +210,26 @@ def _run_cached(setting: str, seed: int, steps: int, every: int) -> CollapseRun:
     return run
 
 
+def _require_run(run: object, name: str) -> None:
+    if not isinstance(run, CollapseRun):
+        raise TypeError(f"{name}: expected a CollapseRun (from collapse_run); got {type(run).__name__}")
+
+
+def _require_runs(runs: object, name: str) -> list[CollapseRun]:
+    values = list(runs.values()) if isinstance(runs, dict) else runs
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)) or not values:
+        raise ValueError(f"{name}: expected at least one CollapseRun (from collapse_run); got {runs!r:.80}")
+    for run in values:
+        _require_run(run, f"{name} entry")
+    return list(values)
+
+
 def plot_frame(run: CollapseRun, index: int, ax: plt.Axes | None = None, n_show: int = 1000) -> plt.Axes:
     """Scatter of one snapshot over the ring's centres, titled with its coverage numbers."""
+    _require_run(run, "plot_frame run")
+    n = len(run.frames)
+    if isinstance(index, bool) or not isinstance(index, int) or not -n <= index < n:
+        raise IndexError(f"plot_frame index: expected an int snapshot index from 0 to {n - 1}; got {index!r}")
     if ax is None:
         _, ax = plt.subplots(figsize=(3.4, 3.4))
     step, points = run.frames[index]
@@ -224,6 +249,7 @@ def plot_frame(run: CollapseRun, index: int, ax: plt.Axes | None = None, n_show:
 
 def coverage_curves(runs: list[CollapseRun], ax: plt.Axes | None = None) -> plt.Axes:
     """Modes captured against the training step, one line per run."""
+    _require_runs(runs, "coverage_curves runs")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3))
     for run in runs:
@@ -238,8 +264,8 @@ def coverage_curves(runs: list[CollapseRun], ax: plt.Axes | None = None) -> plt.
 
 def snapshots_figure(runs: list[CollapseRun], n_columns: int = 5) -> plt.Figure:
     """The static face of the scrubber: one row per run, ``n_columns`` snapshots, and the coverage curves."""
-    if not runs:
-        raise ValueError("runs: expected at least one CollapseRun")
+    _require_runs(runs, "snapshots_figure runs")
+    require_positive_int(n_columns, "snapshots_figure n_columns")
     n_frames = len(runs[0].frames)
     columns = sorted(set(np.linspace(0, n_frames - 1, min(n_columns, n_frames)).round().astype(int).tolist()))
     fig, axes = plt.subplots(len(runs), len(columns) + 1, figsize=(2.6 * (len(columns) + 1), 2.8 * len(runs)),
@@ -258,6 +284,9 @@ def collapse_widget(runs: dict[str, CollapseRun]):
     import ipywidgets as widgets
     from IPython.display import display
 
+    if not isinstance(runs, dict):
+        raise TypeError(f"collapse_widget runs: expected a dict {{setting: CollapseRun}}; got {type(runs).__name__}")
+    _require_runs(runs, "collapse_widget runs")
     names = list(runs)
     first = runs[names[0]]
     slider = widgets.IntSlider(value=0, min=0, max=len(first.frames) - 1, description="snapshot",
@@ -291,6 +320,12 @@ def show_collapse(settings: tuple[str, ...] = ("vanilla", "tuned", "minibatch st
     """
     from IPython.display import display
 
+    if isinstance(settings, str) or not isinstance(settings, (list, tuple)) or not settings:
+        raise ValueError(f"show_collapse settings: expected a non-empty tuple of names from {list(SETTINGS)}; "
+                         f"got {settings!r}")
+    for name in settings:
+        if name not in SETTINGS:
+            raise ValueError(f"setting: expected one of {list(SETTINGS)}; got {name!r}")
     runs = {name: collapse_run(name, seed) for name in settings}
     if front_end_attached():
         display(collapse_widget(runs))
@@ -303,6 +338,9 @@ def show_collapse(settings: tuple[str, ...] = ("vanilla", "tuned", "minibatch st
 
 def coverage_table(runs: dict[str, CollapseRun]) -> str:
     """A text table: per run, the final coverage numbers and the fewest/most modes held after the start."""
+    if not isinstance(runs, dict):
+        raise TypeError(f"coverage_table runs: expected a dict {{setting: CollapseRun}}; got {type(runs).__name__}")
+    _require_runs(runs, "coverage_table runs")
     lines = [f"{'setting':<18}{'modes at end':>13}{'high quality':>14}{'reverse KL':>12}{'spread':>8}"
              f"{'modes seen (min-max, after step 0)':>37}"]
     for name, run in runs.items():
@@ -315,6 +353,7 @@ def coverage_table(runs: dict[str, CollapseRun]) -> str:
 
 def hopping_summary(run: CollapseRun) -> list[tuple[int, list[int]]]:
     """For each snapshot, the step and the list of modes (0-7, counter-clockwise from (2, 0)) it holds."""
+    _require_run(run, "hopping_summary run")
     out = []
     for step, points in run.frames:
         counts = mode_coverage(points, ring8_centres(), RING8_STD)["counts"]
@@ -328,17 +367,25 @@ def hopping_summary(run: CollapseRun) -> list[tuple[int, list[int]]]:
 
 def jsd_path(ts) -> np.ndarray:
     """``JSD([½, ½], [1 − t, t])`` in nats for each ``t`` in ``ts`` (the chapter's reference)."""
-    ts = np.asarray(ts, dtype=np.float64).reshape(-1)
-    if ts.size == 0 or np.any((ts < 0) | (ts > 1)) or not np.all(np.isfinite(ts)):
-        raise ValueError("ts: expected numbers in [0, 1]")
+    try:
+        ts = np.asarray(ts, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"ts: expected numbers in [0, 1]; got {type(ts).__name__} {ts!r:.60}") from exc
+    if ts.size == 0:
+        raise ValueError("ts: expected numbers in [0, 1]; got an empty sequence")
+    if not np.all(np.isfinite(ts)):
+        raise ValueError("ts: expected numbers in [0, 1]; got NaN or inf")
+    if np.any((ts < 0) | (ts > 1)):
+        raise ValueError(f"ts: expected numbers in [0, 1]; got values in [{ts.min():.3g}, {ts.max():.3g}]")
     return np.array([jsd([0.5, 0.5], [1 - t, t]) for t in ts])
 
 
 def jsd_path_figure(ts=None) -> plt.Figure:
     """JSD along ``p_g = (1 − t) δ_a + t δ_b`` against ``p_data = ½ δ_a + ½ δ_b``, with ln 2 for scale."""
     ts = np.linspace(0, 1, 201) if ts is None else np.asarray(ts)
+    values = jsd_path(ts)                      # checks ts before a figure is opened
     fig, ax = plt.subplots(figsize=(6, 3.4))
-    ax.plot(ts, jsd_path(ts), lw=2, label="JSD(p_data, p_g)")
+    ax.plot(ts, values, lw=2, label="JSD(p_data, p_g)")
     ax.axhline(math.log(2), color="grey", ls="--", lw=1, label="ln 2 ≈ 0.693 (disjoint supports)")
     ax.plot([0, 1], [0.75 * math.log(4 / 3)] * 2, "o", color="tab:red", label="collapsed onto one mode: 0.2158")
     ax.plot([0.5], [0], "*", ms=12, color="tab:green", label="p_g = p_data: 0")
@@ -360,8 +407,14 @@ def three_mode_sampler(n: int, n_modes: int = 3, noise: float = 0.08, seed: int 
     The stand-in for a generator that makes only three distinct faces "with minor pixel-level noise".
     """
     require_positive_int(n, "n")
+    require_positive_int(n_modes, "three_mode_sampler n_modes")
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not noise >= 0:
+        raise ValueError(f"three_mode_sampler noise: expected a number ≥ 0 (pixel noise std); got {noise!r}")
     gen = torch.Generator().manual_seed(seed)
     train = digits("train")
+    if n_modes > len(train.images):
+        raise ValueError(f"three_mode_sampler n_modes: expected at most {len(train.images)} (the training digits); "
+                         f"got {n_modes}")
     picks = torch.randperm(len(train.images), generator=gen)[:n_modes]
     which = torch.randint(n_modes, (n,), generator=gen)
     images = train.images[picks][which]                                           # [n, 1, 8, 8]
@@ -417,6 +470,14 @@ def metric_cases(n: int = 2000, seed: int = 0) -> dict[str, torch.Tensor]:
     }
 
 
+def _require_cases(cases: object, name: str) -> None:
+    if not isinstance(cases, dict) or not cases:
+        raise ValueError(f"{name}: expected a non-empty dict {{name: samples [N, 2]}} (like metric_cases()); "
+                         f"got {cases!r:.80}")
+    for key, samples in cases.items():
+        require_shape(samples, [None, 2], f"{name} {key!r}")
+
+
 def metrics_table(cases: dict[str, torch.Tensor], seed: int = 0) -> dict[str, dict[str, float]]:
     """Every metric of the chapter for each case, against fresh real samples of the ring.
 
@@ -426,6 +487,7 @@ def metrics_table(cases: dict[str, torch.Tensor], seed: int = 0) -> dict[str, di
     """
     from gan_helpers.metrics import frechet_distance_from_features, precision_recall
 
+    _require_cases(cases, "metrics_table cases")
     out = {}
     for name, samples in cases.items():
         real = ring8(len(samples), generator=torch.Generator().manual_seed(seed + 7))
@@ -440,6 +502,10 @@ def metrics_table(cases: dict[str, torch.Tensor], seed: int = 0) -> dict[str, di
 
 def format_metrics(table: dict[str, dict[str, float]]) -> str:
     """:func:`metrics_table` as aligned text."""
+    keys = {"modes", "high_quality", "reverse_kl", "spread", "frechet", "precision", "recall"}
+    if not isinstance(table, dict) or not all(isinstance(m, dict) and keys <= set(m) for m in table.values()):
+        raise ValueError(f"format_metrics table: expected the dict metrics_table() returns ({{sampler: {{"
+                         f"{', '.join(sorted(keys))}}}}}); got {table!r:.80}")
     head = f"{'sampler':<24}{'modes':>6}{'high q.':>9}{'rev. KL':>9}{'spread':>8}{'Fréchet':>9}{'precision':>11}{'recall':>8}"
     rows = [head]
     for name, m in table.items():
@@ -449,7 +515,8 @@ def format_metrics(table: dict[str, dict[str, float]]) -> str:
 
 
 def cases_figure(cases: dict[str, torch.Tensor], n_show: int = 800) -> plt.Figure:
-    """One scatter per case over the ring's modes."""
+    """One scatter per case over the ring's modes: ``cases = {name: samples [N, 2]}``."""
+    _require_cases(cases, "cases_figure cases")
     fig, axes = plt.subplots(1, len(cases), figsize=(2.7 * len(cases), 2.9), squeeze=False)
     centres = ring8_centres()
     for ax, (name, samples) in zip(axes[0], cases.items()):
@@ -467,6 +534,9 @@ def cases_figure(cases: dict[str, torch.Tensor], n_show: int = 800) -> plt.Figur
 
 def digit_rows(images: torch.Tensor, rows: int = 3, cols: int = 12) -> np.ndarray:
     """A ``rows × cols`` mosaic of ``[N, 1, 8, 8]`` digits (the first rows·cols) as one array for imshow."""
+    require_images(images, "digit_rows images", channels=1, resolution=8)
+    require_positive_int(rows, "digit_rows rows")
+    require_positive_int(cols, "digit_rows cols")
     n = rows * cols
     tiles = images[:n, 0].detach().cpu()
     if len(tiles) < n:

@@ -77,6 +77,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import numbers
 import os
 import warnings
 from collections.abc import Iterator
@@ -97,17 +98,58 @@ _HOOKED = "_gan_helpers_distributed"   # attribute set on a trainer once distrib
 
 def env_world_size() -> int:
     """``WORLD_SIZE`` as ``torchrun`` sets it (1 when the variable is absent)."""
-    return _env_int("WORLD_SIZE", 1)
+    return _env_int("WORLD_SIZE", 1, minimum=1)
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, minimum: int = 0) -> int:
     value = os.environ.get(name)
     if value is None:
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError as exc:
         raise ValueError(f"environment variable {name}: expected an integer; got {value!r}") from exc
+    if number < minimum:
+        raise ValueError(f"environment variable {name}: expected an integer ≥ {minimum}; got {value!r}")
+    return number
+
+
+def _as_device(device: object, name: str) -> torch.device:
+    """``device`` as a ``torch.device``; a clear error for anything PyTorch cannot read as one."""
+    if isinstance(device, torch.device):
+        return device
+    if isinstance(device, str):
+        try:
+            return torch.device(device)
+        except RuntimeError as exc:
+            raise ValueError(f"{name}: expected a device such as 'cpu', 'cuda', 'cuda:0' or 'mps'; got {device!r}") \
+                from exc
+    raise TypeError(f"{name}: expected a torch.device or a device string such as 'cpu' or 'cuda:0'; got "
+                    f"{type(device).__name__}")
+
+
+def _check_src(src: object, name: str) -> int:
+    if isinstance(src, bool) or not isinstance(src, int):
+        raise TypeError(f"{name} src: expected an int rank; got {type(src).__name__}")
+    n = world_size()
+    if not 0 <= src < n:
+        raise ValueError(f"{name} src: expected a rank in [0, {n}); got {src}")
+    return src
+
+
+def _check_tensor_list(tensors: object, name: str) -> list[torch.Tensor]:
+    if isinstance(tensors, torch.Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}: expected a list of tensors; got {type(tensors).__name__}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name}[{i}]: expected a torch.Tensor; got {type(t).__name__}")
+    return list(tensors)
+
+
+def _check_trainer(trainer: object, name: str) -> None:
+    if not hasattr(trainer, "__dict__") or isinstance(trainer, (nn.Module, torch.Tensor, type)):
+        raise TypeError(f"{name}: expected a trainer object (one with networks and optimisers as attributes, such as "
+                        f"gan_helpers.dcgan.DCGANTrainer); got {type(trainer).__name__}")
 
 
 def is_distributed() -> bool:
@@ -169,7 +211,7 @@ def init_from_env(device: str | torch.device) -> bool:
         RuntimeError: a CUDA ``device`` is not the GPU of this process's ``LOCAL_RANK`` (two
             processes on one GPU deadlock NCCL): build the trainer on :func:`device_for_rank`.
     """
-    device = torch.device(device)
+    device = _as_device(device, "init_from_env device")
     if env_world_size() <= 1:
         return is_distributed()
     if device.type == "cuda":
@@ -214,6 +256,7 @@ def rank_seed(seed: int, rank: int, step: int = 0) -> int:
 
 def trainer_modules(trainer: Any) -> list[nn.Module]:
     """The distinct ``nn.Module`` attributes of a trainer (G, D, G_ema, ...), in attribute order."""
+    _check_trainer(trainer, "trainer_modules trainer")
     seen, out = set(), []
     for value in vars(trainer).values():
         if isinstance(value, nn.Module) and id(value) not in seen:
@@ -224,6 +267,7 @@ def trainer_modules(trainer: Any) -> list[nn.Module]:
 
 def trainer_optimizers(trainer: Any) -> list[torch.optim.Optimizer]:
     """The ``torch.optim.Optimizer`` attributes of a trainer."""
+    _check_trainer(trainer, "trainer_optimizers trainer")
     out: list[torch.optim.Optimizer] = []
     for value in vars(trainer).values():
         if isinstance(value, torch.optim.Optimizer) and all(value is not o for o in out):
@@ -257,6 +301,8 @@ def _groups(tensors: list[torch.Tensor]) -> Iterator[list[torch.Tensor]]:
 @torch.no_grad()
 def broadcast_tensors_(tensors: list[torch.Tensor], src: int = 0) -> None:
     """Overwrite ``tensors`` on every rank with rank ``src``'s values (one broadcast per device and dtype)."""
+    tensors = _check_tensor_list(tensors, "broadcast_tensors_ tensors")
+    _check_src(src, "broadcast_tensors_")
     if not is_distributed():
         return
     for group in _groups(tensors):
@@ -276,6 +322,7 @@ def average_gradients_(params: list[torch.Tensor]) -> None:
     parameter that has none on every rank keeps ``None``, so the optimiser skips it as it would in a
     single process.
     """
+    params = _check_tensor_list(params, "average_gradients_ params")
     if not is_distributed():
         return
     n = world_size()
@@ -323,7 +370,8 @@ def distribute(trainer: Any, sync_batchnorm: bool = False) -> Any:
     Raises:
         ValueError: ``sync_batchnorm`` on a device other than CUDA.
     """
-    device = torch.device(getattr(trainer, "device", "cpu"))
+    _check_trainer(trainer, "distribute trainer")
+    device = _as_device(getattr(trainer, "device", "cpu"), "distribute trainer.device")
     if sync_batchnorm and device.type != "cuda":
         raise ValueError(f"sync_batchnorm: torch.nn.SyncBatchNorm needs CUDA devices (NCCL); this trainer is on "
                          f"{device}. On CPUs each process normalises its own slice of the batch")
@@ -355,11 +403,19 @@ def distribute(trainer: Any, sync_batchnorm: bool = False) -> Any:
 
 def sync_state(trainer: Any) -> None:
     """Make every buffer and tensor attribute of ``trainer`` equal to rank 0's (after each step)."""
+    _check_trainer(trainer, "sync_state trainer")
     broadcast_tensors_(_state_tensors(trainer))
 
 
 def average_logs(logs: dict[str, float], stop: bool = False) -> tuple[dict[str, float], bool]:
     """The step's losses averaged over the ranks, and whether any rank asked to stop (one ``all_reduce``)."""
+    if not isinstance(logs, dict):
+        raise TypeError(f"average_logs logs: expected a dict {{name: number}}; got {type(logs).__name__}")
+    for key, value in logs.items():
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            continue
+        if not isinstance(value, numbers.Real):
+            raise TypeError(f"average_logs logs[{key!r}]: expected a number; got {type(value).__name__} {value!r:.60}")
     if not is_distributed():
         return logs, stop
     keys = list(logs)
@@ -372,6 +428,7 @@ def average_logs(logs: dict[str, float], stop: bool = False) -> tuple[dict[str, 
 
 def broadcast_object(obj: Any, src: int = 0) -> Any:
     """Rank ``src``'s ``obj`` on every rank (pickled; use CPU tensors inside it)."""
+    _check_src(src, "broadcast_object")
     if not is_distributed():
         return obj
     box = [obj]
@@ -406,7 +463,7 @@ def resolve_precision(precision: str | None, device: str | torch.device) -> str:
         return "fp32"
     if precision not in PRECISIONS:
         raise ValueError(f"precision: expected one of {list(PRECISIONS)}; got {precision!r}")
-    device = torch.device(device)
+    device = _as_device(device, "resolve_precision device")
     if precision == "bf16":
         if device.type != "cuda":
             warnings.warn(f"precision 'bf16' applies to CUDA devices only; training in fp32 on {device}",
@@ -421,9 +478,9 @@ def resolve_precision(precision: str | None, device: str | torch.device) -> str:
 
 def autocast(precision: str, device: str | torch.device) -> contextlib.AbstractContextManager:
     """The context one training step runs in: ``torch.autocast`` for ``"bf16"`` on CUDA, else nothing."""
-    device = torch.device(device)
-    if precision == "bf16" and device.type == "cuda":
-        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
     if precision not in PRECISIONS:
         raise ValueError(f"precision: expected one of {list(PRECISIONS)}; got {precision!r}")
+    device = _as_device(device, "autocast device")
+    if precision == "bf16" and device.type == "cuda":
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()

@@ -41,6 +41,7 @@ Example::
 from __future__ import annotations
 
 import math
+import numbers
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -52,6 +53,7 @@ from torch import nn
 
 from gan_helpers.data import RING8_STD, ring8_centres
 from gan_helpers.metrics import mode_coverage
+from gan_helpers.validate import require_positive_int, require_shape, require_tensor
 from gan_helpers.widgets import front_end_attached
 
 Clock = Callable[[], float]
@@ -65,6 +67,30 @@ def _require_count(value: object, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{name} must be an integer ≥ {minimum}; got {value!r}")
     return value
+
+
+def _require_number(value: object, name: str, minimum: float | None = None, strict: bool = False) -> float:
+    """A finite real number (not a bool), optionally ``> minimum`` (``strict``) or ``≥ minimum``; returns a float."""
+    bound = "" if minimum is None else f" {'>' if strict else '≥'} {minimum:g}"
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and value.device.type != "meta":
+        value = value.item()                                     # a one-element tensor counts as its number
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a number{bound}; got {type(value).__name__} {value!r:.60}")
+    value = float(value)
+    if not math.isfinite(value) or (minimum is not None and (value <= minimum if strict else value < minimum)):
+        raise ValueError(f"{name}: expected a finite number{bound}; got {value!r}")
+    return value
+
+
+def _require_callable(fn: object, name: str) -> None:
+    if not callable(fn):
+        raise TypeError(f"{name}: expected a callable (a network or a function); got {type(fn).__name__}")
+
+
+def _require_clock(clock: object, name: str) -> None:
+    if not (callable(clock) and callable(getattr(clock, "advance", None)) and hasattr(clock, "now")):
+        raise TypeError(f"{name}: expected a FakeClock (something with .now and .advance(seconds)); "
+                        f"got {type(clock).__name__}")
 
 
 def measure_latency(fn: Callable[[], object], warmup: int = 3, repeats: int = 10,
@@ -92,12 +118,14 @@ def measure_latency(fn: Callable[[], object], warmup: int = 3, repeats: int = 10
 
 def one_pass(net: nn.Module, z: torch.Tensor) -> torch.Tensor:
     """GAN-style sampling: one forward pass, no autograd graph."""
+    _require_callable(net, "one_pass net")
     with torch.no_grad():
         return net(z)
 
 
 def iterative(net: nn.Module, x: torch.Tensor, steps: int) -> torch.Tensor:
     """Diffusion-style sampling: ``steps`` refinement passes ``x ← net(x)`` of the same network."""
+    _require_callable(net, "iterative net")
     _require_count(steps, "steps", 1)
     with torch.no_grad():
         for _ in range(steps):
@@ -131,7 +159,7 @@ class FakeClock:
     """
 
     def __init__(self, start: float = 100.0) -> None:
-        self.now = float(start)
+        self.now = _require_number(start, "FakeClock start")
         self.reads = 0
 
     def __call__(self) -> float:
@@ -139,9 +167,8 @@ class FakeClock:
         return self.now
 
     def advance(self, seconds: float) -> None:
-        if not seconds >= 0:
-            raise ValueError(f"a clock cannot go backwards; got {seconds!r}")
-        self.now += float(seconds)
+        seconds = _require_number(seconds, "FakeClock.advance seconds (a clock cannot go backwards)", 0)
+        self.now += seconds
 
 
 def _cost_of(cost: float | Sequence[float] | Callable[[int], float], index: int) -> float:
@@ -150,6 +177,20 @@ def _cost_of(cost: float | Sequence[float] | Callable[[int], float], index: int)
     if isinstance(cost, (int, float)):
         return float(cost)
     return float(cost[index]) if index < len(cost) else float(cost[-1])
+
+
+def _require_cost(cost: object, name: str) -> None:
+    if callable(cost):
+        return
+    if isinstance(cost, (int, float)) and not isinstance(cost, bool):
+        _require_number(cost, name, 0)
+        return
+    if isinstance(cost, (str, bytes)) or not (hasattr(cost, "__len__") and hasattr(cost, "__getitem__")) \
+            or len(cost) == 0:
+        raise TypeError(f"{name}: expected seconds ≥ 0 as a number, a non-empty sequence or a function of the "
+                        f"call index; got {type(cost).__name__} {cost!r}")
+    for i in range(len(cost)):
+        _require_number(cost[i], f"{name}[{i}]", 0)
 
 
 class CountingCallable:
@@ -161,6 +202,8 @@ class CountingCallable:
     """
 
     def __init__(self, clock: FakeClock, cost: float | Sequence[float] | Callable[[int], float] = 0.01) -> None:
+        _require_clock(clock, "CountingCallable clock")
+        _require_cost(cost, "CountingCallable cost")
         self.clock, self.cost = clock, cost
         self.calls = 0
         self.clock_at_call: list[float] = []
@@ -180,6 +223,8 @@ class CountingNet(nn.Module):
 
     def __init__(self, clock: FakeClock, cost: float | Sequence[float] | Callable[[int], float] = 0.001) -> None:
         super().__init__()
+        _require_clock(clock, "CountingNet clock")
+        _require_cost(cost, "CountingNet cost")
         self.clock, self.cost = clock, cost
         self.calls = 0
         self.grad_enabled: list[bool] = []
@@ -201,6 +246,11 @@ class TinyDenoiser(nn.Module):
 
     def __init__(self, dim: int = 64, width: int = 256, seed: int = 0) -> None:
         super().__init__()
+        require_positive_int(dim, "TinyDenoiser dim")
+        require_positive_int(width, "TinyDenoiser width")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"TinyDenoiser seed: expected an int; got {type(seed).__name__}")
+        self.dim = dim
         generator_state = torch.random.get_rng_state()
         torch.manual_seed(seed)
         self.net = nn.Sequential(nn.Linear(dim, width), nn.SiLU(), nn.Linear(width, width), nn.SiLU(),
@@ -208,6 +258,7 @@ class TinyDenoiser(nn.Module):
         torch.random.set_rng_state(generator_state)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:       # [B, dim] -> [B, dim]
+        require_shape(x, [None, self.dim], "TinyDenoiser input", like=self)
         return x + 0.1 * self.net(x)
 
 
@@ -223,8 +274,24 @@ def exact_denoiser(x: torch.Tensor, sigma: float, centres: torch.Tensor | None =
     component's responsibility for ``x`` under the noised mixture (std² + σ² per dimension).
     This is the best denoiser in mean squared error: at large σ it returns the data's average.
     """
-    c = (ring8_centres() if centres is None else centres).to(x.dtype)      # [K, d]
-    var = std * std + float(sigma) ** 2
+    require_tensor(x, "exact_denoiser x")
+    sigma = _require_number(sigma, "exact_denoiser sigma", 0)
+    std = _require_number(std, "exact_denoiser std", 0, strict=True)
+    if centres is None:
+        centres = ring8_centres().to(x.device)
+    else:
+        require_tensor(centres, "exact_denoiser centres")
+        if centres.dim() != 2 or centres.shape[0] == 0:
+            raise ValueError(f"exact_denoiser centres: expected shape [K, d] with K ≥ 1; got {list(centres.shape)}")
+        if centres.device != x.device:
+            raise ValueError(f"exact_denoiser centres: expected a tensor on {x.device}, the device of x; "
+                             f"got one on {centres.device}")
+    d = centres.shape[1]
+    if x.dim() != 2 or x.shape[1] != d:
+        raise ValueError(f"exact_denoiser x: expected points of shape [N, {d}] (the dimension of the centres "
+                         f"[{centres.shape[0]}, {d}]); got {list(x.shape)}")
+    c = centres.to(x.dtype)                                                 # [K, d]
+    var = std * std + sigma ** 2
     logits = -torch.cdist(x, c) ** 2 / (2 * var)                           # [N, K]
     logits = logits - logits.max(dim=1, keepdim=True).values
     weights = torch.softmax(logits.clamp(min=-100.0), dim=1)               # no denormals: e^-100 is 0 here
@@ -235,6 +302,12 @@ def exact_denoiser(x: torch.Tensor, sigma: float, centres: torch.Tensor | None =
 def karras_sigmas(steps: int, sigma_max: float = 20.0, sigma_min: float = 0.002, rho: float = 7.0) -> torch.Tensor:
     """The noise levels of Karras et al. 2022 (EDM), ``[steps + 1]`` from ``sigma_max`` down to a final 0."""
     _require_count(steps, "steps", 1)
+    sigma_min = _require_number(sigma_min, "karras_sigmas sigma_min", 0, strict=True)
+    sigma_max = _require_number(sigma_max, "karras_sigmas sigma_max", 0, strict=True)
+    if sigma_max <= sigma_min:
+        raise ValueError(f"karras_sigmas: expected sigma_max > sigma_min; got sigma_max={sigma_max:g}, "
+                         f"sigma_min={sigma_min:g}")
+    rho = _require_number(rho, "karras_sigmas rho", 0, strict=True)
     i = torch.arange(steps, dtype=torch.float64)
     ramp = i / max(steps - 1, 1)
     sig = (sigma_max ** (1 / rho) + ramp * (sigma_min ** (1 / rho) - sigma_max ** (1 / rho))) ** rho
@@ -248,6 +321,7 @@ def denoise_sample(steps: int, n: int = 2000, seed: int = 0) -> torch.Tensor:
     ``x ← x + (σ_next − σ) (x − D(x; σ)) / σ``. One step returns ``D(x; σ_max)``, the data's mean.
     """
     sig = karras_sigmas(steps)
+    require_positive_int(n, "denoise_sample n")
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(n, 2, generator=g, dtype=torch.float64) * sig[0]
     for i in range(steps):
@@ -281,9 +355,13 @@ def measure_tradeoff(step_counts: Sequence[int] = (1, 2, 4, 8, 16, 32, 50), n: i
     ``generator``, if given, is a trained one-pass sampler ``n ↦ [n, 2]`` (e.g. ``Toy2DTrainer.sample``)
     measured the same way and appended with ``steps = 1``.
     """
-    points = []
+    require_positive_int(n, "measure_tradeoff n")
+    if generator is not None:
+        _require_callable(generator, "measure_tradeoff generator")
     for k in step_counts:
         _require_count(k, "a step count", 1)
+    points = []
+    for k in step_counts:
         seconds = measure_latency(lambda k=k: denoise_sample(k, n), warmup, repeats, clock)
         hq, modes = _quality(denoise_sample(k, n))
         points.append(TradeoffPoint(f"{k}-step sampler", "diffusion (exact denoiser)", k, seconds, hq, modes))
@@ -299,6 +377,10 @@ def measure_tradeoff(step_counts: Sequence[int] = (1, 2, 4, 8, 16, 32, 50), n: i
 
 def samples_figure(panels: dict[str, torch.Tensor], limit: float = 2.8) -> plt.Figure:
     """Scatter plots of ``[N, 2]`` samples, one panel per entry, over the ring's eight centres."""
+    if not isinstance(panels, dict) or not panels:
+        raise ValueError(f"samples_figure panels: expected a non-empty dict {{title: samples [N, 2]}}; got {panels!r:.80}")
+    for title, pts in panels.items():
+        require_shape(pts, [None, 2], f"samples_figure panel {title!r}")
     fig, axes = plt.subplots(1, len(panels), figsize=(3.0 * len(panels), 3.2), squeeze=False)
     centres = ring8_centres()
     for ax, (title, pts) in zip(axes[0], panels.items()):
@@ -363,6 +445,8 @@ TIMELINE = [
 
 def arxiv_year(arxiv_id: str) -> int:
     """The year of a new-style arXiv identifier ``YYMM.NNNNN`` (e.g. ``"1406.2661"`` → 2014)."""
+    if not isinstance(arxiv_id, str):
+        raise TypeError(f"arxiv_year: expected an arXiv identifier string like '1406.2661'; got {type(arxiv_id).__name__}")
     head = arxiv_id.split(".", 1)[0]
     if len(head) != 4 or not head.isdigit() or not 1 <= int(head[2:]) <= 12:
         raise ValueError(f"expected an arXiv identifier like '1406.2661'; got {arxiv_id!r}")
@@ -418,11 +502,22 @@ def fid_figure() -> plt.Figure:
 def measure_network_steps(net: nn.Module, z: torch.Tensor, step_counts: Sequence[int], warmup: int = 2,
                           repeats: int = 7, clock: Clock = time.perf_counter) -> dict[int, float]:
     """``{k: median seconds}`` for one pass (``k = 1``) and for ``k`` refinement passes of the same ``net``."""
+    for k in step_counts:
+        _require_count(k, "a step count", 1)
     out = {1: measure_latency(lambda: one_pass(net, z), warmup, repeats, clock)}
     for k in step_counts:
         if k != 1:
             out[k] = measure_latency(lambda k=k: iterative(net, z, k), warmup, repeats, clock)
     return out
+
+
+def _require_points(points: object, name: str, need_diffusion: bool = False) -> None:
+    if isinstance(points, (str, bytes)) or not isinstance(points, Sequence) or \
+            not all(isinstance(p, TradeoffPoint) for p in points):
+        raise TypeError(f"{name}: expected a list of TradeoffPoint (from measure_tradeoff); got {points!r:.80}")
+    if need_diffusion and not any(p.family.startswith("diffusion") for p in points):
+        raise ValueError(f"{name}: expected at least one diffusion TradeoffPoint (from measure_tradeoff); "
+                         f"got {len(points)} point(s) with families {sorted({p.family for p in points})}")
 
 
 def plot_tradeoff(points: Sequence[TradeoffPoint], highlight_steps: int | None = None,
@@ -435,6 +530,7 @@ def plot_tradeoff(points: Sequence[TradeoffPoint], highlight_steps: int | None =
     ``highlight_steps`` passes of the same small network; cited systems are hatched. ``time_label``
     names the clock the measurements used (e.g. ``"CPU time"`` for ``time.process_time``).
     """
+    _require_points(points, "plot_tradeoff points")
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(12.5, 4.2), gridspec_kw={"width_ratios": [1.4, 1]})
     ax, ax_speed = axes
@@ -500,6 +596,7 @@ def tradeoff_widget(points: Sequence[TradeoffPoint], network_seconds: dict[int, 
     import ipywidgets as widgets
     from IPython.display import display
 
+    _require_points(points, "tradeoff_widget points", need_diffusion=True)
     steps = sorted({p.steps for p in points if p.family.startswith("diffusion")})
     slider = widgets.SelectionSlider(options=steps, value=steps[-1], description="steps k")
     cited = widgets.Checkbox(value=True, description="show cited systems")
@@ -527,6 +624,9 @@ def show_tradeoff(points: Sequence[TradeoffPoint], network_seconds: dict[int, fl
     (default: the largest measured step count)."""
     from IPython.display import display
 
+    _require_points(points, "show_tradeoff points", need_diffusion=front_end_attached())
+    if not points:
+        raise ValueError("show_tradeoff points: expected at least one TradeoffPoint (from measure_tradeoff); got none")
     if front_end_attached():
         display(tradeoff_widget(points, network_seconds, time_label))
     else:
@@ -541,7 +641,8 @@ def show_tradeoff(points: Sequence[TradeoffPoint], network_seconds: dict[int, fl
 
 def ratio_report(one_pass_s: float, iterative_s: float, ratio: float, steps: int) -> str:
     """One line that states a measured latency ratio honestly."""
-    if not (math.isfinite(one_pass_s) and math.isfinite(iterative_s) and math.isfinite(ratio)):
-        raise ValueError("the latencies and the ratio must be finite numbers")
+    for value, name in ((one_pass_s, "one_pass_s"), (iterative_s, "iterative_s"), (ratio, "ratio")):
+        _require_number(value, f"ratio_report {name} (the latencies and the ratio must be finite numbers)")
+    _require_count(steps, "ratio_report steps", 1)
     return (f"one pass: {one_pass_s * 1e3:.3f} ms; {steps} refinement passes of the same network: "
             f"{iterative_s * 1e3:.2f} ms; ratio {ratio:.1f} (median of repeated timings on this machine)")

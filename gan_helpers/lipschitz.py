@@ -56,6 +56,7 @@ Usage
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -66,6 +67,7 @@ import torch
 from torch import nn
 
 from gan_helpers.data import digits
+from gan_helpers.validate import require_positive_int, require_same_device, require_shape
 from gan_helpers.widgets import front_end_attached
 
 LN2 = math.log(2)
@@ -76,9 +78,36 @@ LN2 = math.log(2)
 # ----------------------------------------------------------------------------------------------
 
 def _check_width(width: float) -> float:
-    if not (isinstance(width, (int, float)) and math.isfinite(width) and width > 0):
+    if isinstance(width, bool) or not (isinstance(width, (int, float)) and math.isfinite(width) and width > 0):
         raise ValueError(f"width must be a positive number; got {width!r}")
     return float(width)
+
+
+def _check_number(value: object, name: str, positive: bool = False) -> float:
+    """A finite real number (not a bool; ``> 0`` with ``positive``), as a float."""
+    kind = "a positive number" if positive else "a finite number"
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and value.device.type != "meta":
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected {kind}; got {type(value).__name__} {value!r:.60}")
+    if not math.isfinite(value) or (positive and value <= 0):
+        raise ValueError(f"{name}: expected {kind}; got {value!r}")
+    return float(value)
+
+
+def _check_grid_densities(p: object, q: object, dx: object, who: str) -> None:
+    for x, name in ((p, "p"), (q, "q")):
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{who} {name}: expected a 1-D torch.Tensor of density values [K]; got {type(x).__name__}")
+        if x.dim() != 1 or x.numel() < 2:
+            raise ValueError(f"{who} {name}: expected a 1-D tensor of density values [K] (K ≥ 2); got shape "
+                             f"{list(x.shape)}")
+    if p.shape != q.shape:
+        raise ValueError(f"{who}: p and q must be tabulated on the same grid, shape [K]; got {list(p.shape)} and "
+                         f"{list(q.shape)}")
+    if p.device != q.device:
+        raise ValueError(f"{who} q: expected a tensor on {p.device}, the device of p; got one on {q.device}")
+    _check_number(dx, f"{who} dx", positive=True)
 
 
 def jsd_shifted_uniforms(shift: float, width: float = 1.0) -> float:
@@ -88,23 +117,27 @@ def jsd_shifted_uniforms(shift: float, width: float = 1.0) -> float:
     each non-overlapping piece (length ``|s|`` on each side) contributes ``½ · (|s| / w) · ln 2``.
     """
     width = _check_width(width)
-    return LN2 * min(abs(float(shift)) / width, 1.0)
+    return LN2 * min(abs(_check_number(shift, "shift")) / width, 1.0)
 
 
 def w1_shifted_uniforms(shift: float, width: float = 1.0) -> float:
     """``W1(U[0, w], U[s, s + w]) = |s|``: every bit of mass moves by ``s``, whatever ``w``."""
     _check_width(width)
-    return abs(float(shift))
+    return abs(_check_number(shift, "shift"))
 
 
 def uniform_density(x: torch.Tensor, start: float, width: float = 1.0) -> torch.Tensor:
     """The density of ``U[start, start + width]`` at the points ``x`` (any shape)."""
     width = _check_width(width)
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"uniform_density x: expected a torch.Tensor of points; got {type(x).__name__}")
+    start = _check_number(start, "uniform_density start")
     return ((x >= start) & (x < start + width)).to(torch.float64) / width
 
 
 def jsd_on_grid(p: torch.Tensor, q: torch.Tensor, dx: float) -> float:
-    """JSD in nats of two densities tabulated on one evenly spaced grid (``0 log 0 = 0``)."""
+    """JSD in nats of two densities tabulated on one evenly spaced grid (``0 log 0 = 0``): ``p, q [K]``."""
+    _check_grid_densities(p, q, dx, "jsd_on_grid")
     p, q = p.to(torch.float64), q.to(torch.float64)
     m = 0.5 * (p + q)
 
@@ -116,7 +149,8 @@ def jsd_on_grid(p: torch.Tensor, q: torch.Tensor, dx: float) -> float:
 
 
 def w1_on_grid(p: torch.Tensor, q: torch.Tensor, dx: float) -> float:
-    """``W1 = ∫ |F_p − F_q| dx`` for two densities tabulated on one evenly spaced grid."""
+    """``W1 = ∫ |F_p − F_q| dx`` for two densities tabulated on one evenly spaced grid: ``p, q [K]``."""
+    _check_grid_densities(p, q, dx, "w1_on_grid")
     cdf_p = torch.cumsum(p.to(torch.float64), 0) * dx
     cdf_q = torch.cumsum(q.to(torch.float64), 0) * dx
     return float((cdf_p - cdf_q).abs().sum() * dx)
@@ -124,7 +158,12 @@ def w1_on_grid(p: torch.Tensor, q: torch.Tensor, dx: float) -> float:
 
 def divergence_curves(shifts: Sequence[float] | torch.Tensor, width: float = 1.0) -> dict[str, torch.Tensor]:
     """``{"shift", "jsd", "w1"}``: both closed forms along ``shifts`` (``[K]`` tensors)."""
-    s = torch.as_tensor(shifts, dtype=torch.float64).reshape(-1)
+    _check_width(width)
+    try:
+        s = torch.as_tensor(shifts, dtype=torch.float64).reshape(-1)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise TypeError(f"divergence_curves shifts: expected a sequence or tensor of numbers [K]; "
+                        f"got {type(shifts).__name__} {shifts!r:.60}") from exc
     return {"shift": s,
             "jsd": torch.tensor([jsd_shifted_uniforms(v, width) for v in s.tolist()], dtype=torch.float64),
             "w1": torch.tensor([w1_shifted_uniforms(v, width) for v in s.tolist()], dtype=torch.float64)}
@@ -133,6 +172,9 @@ def divergence_curves(shifts: Sequence[float] | torch.Tensor, width: float = 1.0
 def plot_js_vs_w1(shift: float, width: float = 1.0, max_shift: float = 3.0,
                   fig: plt.Figure | None = None) -> plt.Figure:
     """Left: ``P = U[0, w]`` (real) and ``Q = U[s, s + w]`` (generated). Right: JSD and W1 against the shift."""
+    _check_width(width)
+    shift = _check_number(shift, "plot_js_vs_w1 shift")
+    _check_number(max_shift, "plot_js_vs_w1 max_shift", positive=True)
     if fig is None:
         fig = plt.figure(figsize=(10, 3.4))
     ax_d, ax_c = fig.subplots(1, 2)
@@ -170,6 +212,8 @@ def js_vs_w1_widget(initial_shift: float = 0.5, width: float = 1.0):
     import ipywidgets as widgets
     from IPython.display import display
 
+    _check_width(width)
+    initial_shift = _check_number(initial_shift, "js_vs_w1_widget initial_shift")
     slider = widgets.FloatSlider(value=initial_shift, min=0.0, max=3.0, step=0.05, description="shift s",
                                  continuous_update=False, readout_format=".2f")
     out = widgets.Output()
@@ -190,6 +234,11 @@ def show_js_vs_w1(static_shifts: Sequence[float] = (0.5, 2.0), width: float = 1.
     """The live slider with a front end; otherwise the static figure at each of ``static_shifts``."""
     from IPython.display import display
 
+    _check_width(width)
+    if isinstance(static_shifts, (str, bytes)) or not isinstance(static_shifts, Sequence) or not static_shifts:
+        raise ValueError(f"show_js_vs_w1 static_shifts: expected a non-empty sequence of shifts; got {static_shifts!r}")
+    for shift in static_shifts:
+        _check_number(shift, "show_js_vs_w1 static_shifts entry")
     if front_end_attached():
         display(js_vs_w1_widget(static_shifts[0], width))
         return
@@ -204,7 +253,11 @@ def show_js_vs_w1(static_shifts: Sequence[float] = (0.5, 2.0), width: float = 1.
 # ----------------------------------------------------------------------------------------------
 
 def _samples_1d(x: object, name: str) -> torch.Tensor:
-    t = torch.as_tensor(x, dtype=torch.float64)
+    try:
+        t = torch.as_tensor(x, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise TypeError(f"{name}: expected a 1-D tensor of samples [N] (N ≥ 1); got {type(x).__name__} "
+                        f"{x!r:.60}") from exc
     if t.dim() != 1 or t.numel() == 0:
         raise ValueError(f"{name}: expected a 1-D tensor of samples [N] (N ≥ 1); got shape {list(t.shape)}")
     if not bool(torch.isfinite(t).all()):
@@ -227,7 +280,10 @@ def kr_critic_1d(real: torch.Tensor, fake: torch.Tensor, x: torch.Tensor) -> tor
         ``[K]`` float64 critic values.
     """
     r, f = _samples_1d(real, "real"), _samples_1d(fake, "fake")
-    q = torch.as_tensor(x, dtype=torch.float64)
+    try:
+        q = torch.as_tensor(x, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise TypeError(f"x: expected a tensor of query points [K]; got {type(x).__name__} {x!r:.60}") from exc
     points = torch.sort(torch.cat([r, f])).values                            # [N + M]
     left = points[:-1]                                                        # each interval's left end
     cdf_r = torch.searchsorted(torch.sort(r).values, left, right=True) / r.numel()
@@ -253,10 +309,15 @@ def spectral_norm_power_iteration(weight: torch.Tensor, n_iters: int = 100,
     Starting from a random unit ``u [out]``, repeat ``v = normalise(Wᵀu)``, ``u = normalise(W v)``;
     then ``σ ≈ uᵀ W v``. Returns a scalar tensor (differentiable with respect to ``weight``).
     """
-    if not isinstance(weight, torch.Tensor) or weight.dim() < 2:
+    if not isinstance(weight, torch.Tensor):
+        raise TypeError(f"weight: expected a torch.Tensor of shape [out, in] or [out, in, kh, kw]; got "
+                        f"{type(weight).__name__}")
+    if not weight.is_floating_point():
+        raise TypeError(f"weight: expected a floating-point tensor; got dtype {weight.dtype}")
+    if weight.dim() < 2:
         raise ValueError(f"weight: expected a tensor of shape [out, in] or [out, in, kh, kw]; got "
-                         f"{list(getattr(weight, 'shape', []))}")
-    if not (isinstance(n_iters, int) and n_iters >= 1):
+                         f"{list(weight.shape)}")
+    if isinstance(n_iters, bool) or not (isinstance(n_iters, int) and n_iters >= 1):
         raise ValueError(f"n_iters must be a positive int; got {n_iters!r}")
     w = weight.reshape(weight.shape[0], -1)                       # [out, in·kh·kw]
     u = torch.randn(w.shape[0], generator=generator, dtype=torch.float64).to(w)
@@ -272,7 +333,9 @@ def spectral_norm_power_iteration(weight: torch.Tensor, n_iters: int = 100,
 
 def clip_weights_(module: nn.Module, c: float) -> None:
     """The original WGAN's constraint: clamp every parameter of ``module`` to ``[-c, c]`` in place."""
-    if not (isinstance(c, (int, float)) and c > 0):
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"clip_weights_ module: expected an nn.Module; got {type(module).__name__}")
+    if isinstance(c, bool) or not (isinstance(c, (int, float)) and c > 0):
         raise ValueError(f"c must be a positive number; got {c!r}")
     with torch.no_grad():
         for p in module.parameters():
@@ -281,6 +344,9 @@ def clip_weights_(module: nn.Module, c: float) -> None:
 
 def mlp_critic(in_dim: int = 1, width: int = 64, depth: int = 2) -> nn.Sequential:
     """``[B, in_dim]`` → ``[B, 1]``: ``depth`` hidden Linear + LeakyReLU(0.2) layers, a linear output, no norm."""
+    require_positive_int(in_dim, "mlp_critic in_dim")
+    require_positive_int(width, "mlp_critic width")
+    require_positive_int(depth, "mlp_critic depth")
     layers: list[nn.Module] = []
     for i in range(depth):
         layers += [nn.Linear(in_dim if i == 0 else width, width), nn.LeakyReLU(0.2)]
@@ -311,6 +377,16 @@ def clipping_experiment(clips: Sequence[float] = (0.01, 0.1, 1.0), steps: int = 
     with Adam (1e-3, β = (0, 0.9)); the clipped ones clamp their weights after each step, the last
     one adds ``10·E[(‖∇f(x̂)‖ − 1)²]`` instead. Deterministic for a seed; torch's global RNG is untouched.
     """
+    if isinstance(clips, (str, bytes)) or not isinstance(clips, Sequence):
+        raise TypeError(f"clipping_experiment clips: expected a sequence of positive clip values; got "
+                        f"{type(clips).__name__}")
+    for c in clips:
+        _check_number(c, "clipping_experiment clip value", positive=True)
+    require_positive_int(steps, "clipping_experiment steps")
+    require_positive_int(batch_size, "clipping_experiment batch_size")
+    _check_number(real_mean, "clipping_experiment real_mean")
+    _check_number(fake_mean, "clipping_experiment fake_mean")
+    _check_number(std, "clipping_experiment std", positive=True)
     results = []
     configs: list[tuple[str, float | None]] = [(f"clip c = {c:g}", float(c)) for c in clips]
     configs.append(("gradient penalty, λ = 10", None))
@@ -351,6 +427,11 @@ def clipping_experiment(clips: Sequence[float] = (0.01, 0.1, 1.0), steps: int = 
 
 def plot_clipping(results: Sequence[ClippingResult], w1: float = 4.0) -> plt.Figure:
     """Left: each critic f(x) (zero-mean) against the ideal slope-1 ramp. Right: hidden weights of the clipped critics."""
+    if isinstance(results, (str, bytes)) or not isinstance(results, Sequence) or not results \
+            or not all(isinstance(r, ClippingResult) for r in results):
+        raise ValueError(f"plot_clipping results: expected a non-empty list of ClippingResult (from "
+                         f"clipping_experiment); got {results!r:.80}")
+    _check_number(w1, "plot_clipping w1", positive=True)
     fig, (ax_f, ax_w) = plt.subplots(1, 2, figsize=(11, 3.6))
     x = results[0].grid
     ideal = x.clamp(-2, 2)
@@ -391,6 +472,18 @@ class ScenarioConfig:
     width: int = 128
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        for name in ("batch_size", "z_dim", "width"):
+            require_positive_int(getattr(self, name), f"ScenarioConfig.{name}")
+        _check_number(self.lr, "ScenarioConfig.lr", positive=True)
+        if _check_number(self.gp_weight, "ScenarioConfig.gp_weight") < 0:
+            raise ValueError(f"ScenarioConfig.gp_weight: expected a number ≥ 0; got {self.gp_weight!r}")
+        if (not isinstance(self.betas, tuple) or len(self.betas) != 2
+                or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in self.betas)):
+            raise ValueError(f"ScenarioConfig.betas: expected two numbers in [0, 1); got {self.betas!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise TypeError(f"ScenarioConfig.seed: expected an int; got {type(self.seed).__name__}")
+
 
 SCENARIO = ScenarioConfig()
 
@@ -415,11 +508,16 @@ def lipschitz_bound(dim: int, low: float = -1.0, high: float = 1.0) -> float:
     No two points of the box are further apart than its diagonal ``(high − low)·√dim``, so neither
     are the means: 16 for 8×8 digits, ``2·√12288 ≈ 222`` for 64×64×3 images in [-1, 1].
     """
+    require_positive_int(dim, "lipschitz_bound dim")
+    low, high = _check_number(low, "lipschitz_bound low"), _check_number(high, "lipschitz_bound high")
+    if high < low:
+        raise ValueError(f"lipschitz_bound: expected low ≤ high; got low={low:g}, high={high:g}")
     return (high - low) * math.sqrt(dim)
 
 
 def scenario_generator(config: ScenarioConfig = SCENARIO) -> nn.Module:
     """A freshly initialised generator ``z [B, z_dim]`` → ``[B, 64]`` in [-1, 1] (tanh), never trained."""
+    _check_config(config, "scenario_generator config")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         return nn.Sequential(nn.Linear(config.z_dim, config.width), nn.LeakyReLU(0.2),
@@ -448,7 +546,15 @@ def buggy_critic_objective(critic, real, fake, gp_weight=10.0):
 
 
 def fixed_critic_objective(critic, real, fake, gp_weight=10.0):
-    """The reference fix of :func:`buggy_critic_objective`: the gradient of ``.sum()``, one per sample."""
+    """The reference fix of :func:`buggy_critic_objective`: the gradient of ``.sum()``, one per sample.
+
+    ``real`` and ``fake`` are ``[B, D]`` batches; ``critic`` maps ``[B, D]`` to scores ``[B, 1]``.
+    """
+    if not callable(critic):
+        raise TypeError(f"fixed_critic_objective critic: expected a network [B, D] -> [B, 1]; got {type(critic).__name__}")
+    require_shape(real, [None, None], "fixed_critic_objective real")
+    require_shape(fake, list(real.shape), "fixed_critic_objective fake (the shape of real)")
+    require_same_device(real, fake, "real", "fixed_critic_objective fake")
     real_scores = critic(real)
     fake_scores = critic(fake)
     w_estimate = real_scores.mean() - fake_scores.mean()
@@ -457,6 +563,11 @@ def fixed_critic_objective(critic, real, fake, gp_weight=10.0):
     (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
     gp = gp_weight * (grad.norm(2, dim=1) - 1).square().mean()
     return -w_estimate + gp, w_estimate, gp
+
+
+def _check_config(config: object, name: str) -> None:
+    if not isinstance(config, ScenarioConfig):
+        raise TypeError(f"{name}: expected a ScenarioConfig (e.g. SCENARIO); got {type(config).__name__}")
 
 
 @dataclass
@@ -477,6 +588,16 @@ def train_scenario_critic(objective: Callable, critic: nn.Module | None = None, 
     drawn from a generator seeded with ``config.seed``; ``torch.manual_seed(config.seed)`` is set
     inside a forked RNG, so the penalty's ε is reproducible and torch's global RNG is left as it was.
     """
+    if not callable(objective):
+        raise TypeError(f"train_scenario_critic objective: expected a function (critic, real, fake, gp_weight) -> "
+                        f"(loss, w_estimate, gp); got {type(objective).__name__}")
+    if critic is not None and not isinstance(critic, nn.Module):
+        raise TypeError(f"train_scenario_critic critic: expected an nn.Module [B, 64] -> [B, 1] or None; got "
+                        f"{type(critic).__name__}")
+    require_positive_int(steps, "train_scenario_critic steps")
+    _check_config(config, "train_scenario_critic config")
+    if batch_size is not None:
+        require_positive_int(batch_size, "train_scenario_critic batch_size")
     batch = batch_size or config.batch_size
     data = scenario_data()
     G = scenario_generator(config)
@@ -510,6 +631,8 @@ def train_scenario_critic(objective: Callable, critic: nn.Module | None = None, 
 def scenario_log(steps: int = 1200, every: int = 100,
                  config: ScenarioConfig = SCENARIO) -> tuple[tuple[int, float, float], ...]:
     """Rerun the logged buggy run: ``(update, critic loss, penalty)`` every ``every`` updates and at the end."""
+    require_positive_int(steps, "scenario_log steps")
+    require_positive_int(every, "scenario_log every")
     run = train_scenario_critic(buggy_critic_objective, steps=steps, config=config)
     rows = [(i + 1, run.critic_loss[i], run.gp[i]) for i in range(every - 1, steps, every)]
     return tuple((n, round(c, 1), round(g, 4)) for n, c, g in rows)
@@ -517,8 +640,11 @@ def scenario_log(steps: int = 1200, every: int = 100,
 
 def plot_scenario(runs: dict[str, ScenarioRun], dim: int = 64) -> plt.Figure:
     """Critic loss and penalty per update for each run, with the ±bound of a 1-Lipschitz critic."""
-    fig, (ax_l, ax_g) = plt.subplots(1, 2, figsize=(11, 3.4))
     bound = lipschitz_bound(dim)
+    if not isinstance(runs, dict) or not all(isinstance(r, ScenarioRun) for r in runs.values()):
+        raise TypeError(f"plot_scenario runs: expected a dict {{label: ScenarioRun}} (from train_scenario_critic); "
+                        f"got {type(runs).__name__}")
+    fig, (ax_l, ax_g) = plt.subplots(1, 2, figsize=(11, 3.4))
     for (label, run), colour in zip(runs.items(), ("tab:red", "tab:green", "tab:blue")):
         ax_l.plot(run.critic_loss, color=colour, lw=1.5, label=label)
         ax_g.plot(run.gp, color=colour, lw=1, label=label)

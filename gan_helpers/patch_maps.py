@@ -54,6 +54,7 @@ torch.Size([24, 38])
 from __future__ import annotations
 
 import math
+import numbers
 import time
 import warnings
 from pathlib import Path
@@ -70,7 +71,7 @@ from gan_helpers.cyclegan import (CycleGANConfig, CycleGANTrainer, PatchDiscrimi
                                   patchgan_output_size, patchgan_receptive_field)
 from gan_helpers.data import strokes_domains, strokes_pairs
 from gan_helpers.losses import bce_with_logits
-from gan_helpers.validate import require_images, require_positive_int
+from gan_helpers.validate import require_images, require_positive_int, require_shape
 from gan_helpers.widgets import front_end_attached
 
 PATCH_LAYERS = (1, 2, 3, 4)
@@ -99,13 +100,27 @@ def _photo(name: str, scale: float) -> torch.Tensor:
     return (grey * 2 - 1).clamp(-1, 1)                                              # [1, 1, H', W'] in [-1, 1]
 
 
+def _check_photo_name(name: object) -> None:
+    if name not in ("china.jpg", "flower.jpg"):
+        raise ValueError(f"photo name: expected 'china.jpg' or 'flower.jpg'; got {name!r}")
+
+
+def _check_sigma(sigma: object, name: str) -> float:
+    if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real):
+        raise TypeError(f"{name}: expected a positive number of pixels; got {type(sigma).__name__} {sigma!r}")
+    if not (math.isfinite(sigma) and sigma > 0):
+        raise ValueError(f"{name}: expected a positive number of pixels; got {sigma}")
+    return float(sigma)
+
+
 def photo(name: str = "china.jpg", scale: float = 0.5) -> torch.Tensor:
     """One of scikit-learn's sample photos in grey, resized by ``scale``: ``[1, 1, H, W]`` in [-1, 1].
 
     ``"china.jpg"`` and ``"flower.jpg"`` are 427×640; at the default scale they are 213×320.
     """
-    if name not in ("china.jpg", "flower.jpg"):
-        raise ValueError(f"photo name: expected 'china.jpg' or 'flower.jpg'; got {name!r}")
+    _check_photo_name(name)
+    if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
+        raise TypeError(f"photo scale: expected a number in (0, 1]; got {type(scale).__name__} {scale!r}")
     if not 0 < scale <= 1:
         raise ValueError(f"photo scale: expected a value in (0, 1]; got {scale}")
     return _photo(name, float(scale)).clone()
@@ -114,9 +129,11 @@ def photo(name: str = "china.jpg", scale: float = 0.5) -> torch.Tensor:
 def gaussian_blur(images: torch.Tensor, sigma: float = BLUR_SIGMA) -> torch.Tensor:
     """Separable Gaussian blur with reflected borders: ``[B, C, H, W]`` → ``[B, C, H, W]``."""
     require_images(images, "gaussian_blur images")
-    if sigma <= 0:
-        raise ValueError(f"gaussian_blur sigma: expected a positive number of pixels; got {sigma}")
+    sigma = _check_sigma(sigma, "gaussian_blur sigma")
     radius = max(1, math.ceil(3 * sigma))
+    if min(images.shape[-2:]) <= radius:
+        raise ValueError(f"gaussian_blur images: expected height and width > {radius} (the blur radius 3·sigma, "
+                         f"rounded up, for sigma = {sigma:g}); got {list(images.shape)}")
     x = torch.arange(-radius, radius + 1, dtype=images.dtype, device=images.device)
     k = torch.exp(-0.5 * (x / sigma) ** 2)
     k = k / k.sum()                                                                  # [2r+1]
@@ -132,8 +149,9 @@ def half_blurred(image: torch.Tensor, sigma: float = BLUR_SIGMA) -> tuple[torch.
     Returns ``(image [1, C, H, W], mask [H, W])`` with ``mask`` 1 where the pixels were blurred.
     """
     require_images(image, "half_blurred image")
+    sigma = _check_sigma(sigma, "half_blurred sigma")
     w = image.shape[-1]
-    mask = torch.zeros(image.shape[-2:])
+    mask = torch.zeros(image.shape[-2:], device=image.device)
     mask[:, w // 3: 2 * w // 3] = 1.0
     return torch.where(mask.bool(), gaussian_blur(image, sigma), image), mask
 
@@ -162,6 +180,8 @@ def patch_geometry(n_layers: int) -> tuple[int, int, int]:
 def patch_boxes(n_layers: int, height: int, width: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Top-left corners of every patch a map entry sees: ``(rows [H'], cols [W'])`` (may be negative)."""
     _, stride, offset = patch_geometry(n_layers)
+    require_positive_int(height, "patch_boxes height")
+    require_positive_int(width, "patch_boxes width")
     rows = torch.arange(patchgan_output_size(height, n_layers)) * stride - offset
     cols = torch.arange(patchgan_output_size(width, n_layers)) * stride - offset
     return rows, cols
@@ -230,10 +250,16 @@ def train_patch_discriminator(n_layers: int, steps: int | None = None, seed: int
     ``steps`` defaults to :data:`PATCH_STEPS` (default or fast budget). Returns a :class:`PatchRun`
     whose discriminator is in eval mode with gradients off.
     """
-    if n_layers not in PATCH_LAYERS:
+    if isinstance(n_layers, bool) or n_layers not in PATCH_LAYERS:
         raise ValueError(f"n_layers: expected one of {list(PATCH_LAYERS)}; got {n_layers!r}")
     steps = budget(*PATCH_STEPS) if steps is None else require_positive_int(steps, "steps")
+    _check_seed(seed, "train_patch_discriminator seed")
     return _train_cached(n_layers, steps, seed)
+
+
+def _check_seed(seed: object, name: str) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"{name}: expected an int; got {type(seed).__name__}")
 
 
 def _new_discriminator(n_layers: int) -> PatchDiscriminator:
@@ -269,13 +295,24 @@ def load_patch_discriminators() -> dict[int, PatchDiscriminator]:
 @torch.no_grad()
 def patch_map(discriminator: PatchDiscriminator, image: torch.Tensor) -> torch.Tensor:
     """P(real) for every patch of ``image [1, 1, H, W]``: ``[H', W']`` in (0, 1)."""
-    require_images(image, "patch_map image", channels=1)
+    if not isinstance(discriminator, PatchDiscriminator):
+        raise TypeError(f"patch_map discriminator: expected a gan_helpers.cyclegan.PatchDiscriminator; got "
+                        f"{type(discriminator).__name__}")
+    require_images(image, "patch_map image", channels=1, like=discriminator)
+    if image.shape[0] != 1:
+        raise ValueError(f"patch_map image: expected one image, shape [1, 1, H, W]; got {list(image.shape)}")
     return torch.sigmoid(discriminator(image))[0, 0]
 
 
 def map_summary(probs: torch.Tensor, mask: torch.Tensor, n_layers: int) -> dict[str, float]:
-    """Mean P(real) over map entries whose patch lies wholly in the sharp part / the blurred part."""
+    """Mean P(real) over map entries whose patch lies wholly in the sharp part / the blurred part.
+
+    ``probs [H', W']`` is the :func:`patch_map` of an image whose ``mask [H, W]`` is 1 where it is blurred.
+    """
+    require_shape(mask, [None, None], "map_summary mask [H, W]")
     h, w = mask.shape
+    expected = [patchgan_output_size(h, n_layers), patchgan_output_size(w, n_layers)]
+    require_shape(probs, expected, f"map_summary probs (the patch map of a {h}×{w} image, {n_layers} layers)")
     field_, _, _ = patch_geometry(n_layers)
     rows, cols = patch_boxes(n_layers, h, w)
     padded = F.pad(mask[None, None], (field_, field_, field_, field_), value=-1)[0, 0]  # -1 marks the border
@@ -307,10 +344,15 @@ def plot_patch_map(image: torch.Tensor, probs: torch.Tensor, n_layers: int, ax: 
     shows the size of one patch. ``mask`` (1 = blurred) outlines the blurred band. Returns
     ``(ax, image artist of the map)`` (for a colour bar).
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.6))
+    require_images(image, "plot_patch_map image")
     h, w = image.shape[-2:]
     field_, stride, offset = patch_geometry(n_layers)
+    expected = [patchgan_output_size(h, n_layers), patchgan_output_size(w, n_layers)]
+    require_shape(probs, expected, f"plot_patch_map probs (the patch map of a {h}×{w} image, {n_layers} layers)")
+    if mask is not None:
+        require_shape(mask, [h, w], "plot_patch_map mask")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.6))
     hh, ww = probs.shape
     centre0 = -offset + (field_ - 1) / 2                        # centre of patch (0, 0), in pixels
     extent = (centre0 - stride / 2, centre0 + stride * (ww - 0.5), centre0 + stride * (hh - 0.5), centre0 - stride / 2)
@@ -335,6 +377,11 @@ def plot_patch_map(image: torch.Tensor, probs: torch.Tensor, n_layers: int, ax: 
 def patch_maps_figure(discriminators: dict[int, PatchDiscriminator] | None = None,
                       name: str = "china.jpg") -> plt.Figure:
     """The four patch sizes in a 2×2 grid over photo ``name`` with its central band blurred."""
+    _check_photo_name(name)
+    if discriminators is not None and (not isinstance(discriminators, dict) or not discriminators or not all(
+            n in PATCH_LAYERS and isinstance(d, PatchDiscriminator) for n, d in discriminators.items())):
+        raise ValueError(f"patch_maps_figure discriminators: expected a dict {{n_layers in {list(PATCH_LAYERS)}: "
+                         f"PatchDiscriminator}} (from load_patch_discriminators); got {discriminators!r:.80}")
     discriminators = load_patch_discriminators() if discriminators is None else discriminators
     image, mask = half_blurred(photo(name))
     layers = sorted(discriminators)
@@ -356,6 +403,7 @@ def show_patch_maps(name: str = "china.jpg") -> None:
     """The patch-size slider with a front end; all four sizes in a grid when headless."""
     from IPython.display import display
 
+    _check_photo_name(name)
     discriminators = load_patch_discriminators()
     if not front_end_attached():
         fig = patch_maps_figure(discriminators, name)
@@ -417,6 +465,8 @@ class StrokesRun:
 
 def strokes_config(lr: float = STROKES_LR[0]) -> CycleGANConfig:
     """The ``tiny`` CycleGAN preset (32×32, width 8, 2 residual blocks, 70×70 PatchGAN) with one channel."""
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)):
+        raise TypeError(f"strokes_config lr: expected a positive learning rate; got {type(lr).__name__} {lr!r}")
     return CycleGANConfig.preset("tiny", channels=1, lr=lr, batch_size=STROKES_BATCH)
 
 
@@ -451,10 +501,23 @@ def train_strokes_cyclegan(steps: int | None = None, lr: float | None = None, se
     The global RNG is left as it was.
     """
     steps = budget(*STROKES_STEPS) if steps is None else require_positive_int(steps, "steps")
+    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float))):
+        raise TypeError(f"lr: expected a positive learning rate; got {type(lr).__name__} {lr!r}")
     lr = budget(*STROKES_LR) if lr is None else float(lr)
-    if lr <= 0:
+    if not lr > 0:
         raise ValueError(f"lr: expected a positive learning rate; got {lr}")
+    _check_seed(seed, "train_strokes_cyclegan seed")
     return _strokes_run(steps, lr, int(seed))
+
+
+def _check_strokes_trainer(trainer: object, name: str) -> None:
+    if not isinstance(trainer, CycleGANTrainer):
+        raise TypeError(f"{name}: expected a CycleGANTrainer (e.g. train_strokes_cyclegan().trainer); got "
+                        f"{type(trainer).__name__}")
+    c = trainer.config
+    if c.channels != 1 or c.resolution != 32:
+        raise ValueError(f"{name}: expected a CycleGAN for 1-channel 32×32 strokes (strokes_config()); got one for "
+                         f"{c.channels}-channel {c.resolution}×{c.resolution} images")
 
 
 @torch.no_grad()
@@ -477,6 +540,7 @@ def translation_report(trainer: CycleGANTrainer) -> dict[str, float]:
     what doing nothing scores against the paired truth), ``l1_thin_to_thick`` (mean |G_AB(thin) −
     thick|), ``l1_thick_to_thin``; ``cycle_a`` and ``cycle_b`` (mean |rec − input|).
     """
+    _check_strokes_trainer(trainer, "translation_report trainer")
     pairs = strokes_pairs("test", resolution=32)
     thin, thick = pairs.domain_a, pairs.domain_b                     # [297, 1, 32, 32], same digits
     fake_b, rec_a, fake_a, rec_b = _translate(trainer, thin, thick)
@@ -490,7 +554,12 @@ def translation_report(trainer: CycleGANTrainer) -> dict[str, float]:
 
 def translations_figure(trainer: CycleGANTrainer, n: int = 8, title: str = "") -> plt.Figure:
     """Six rows of held-out digits: thin a, G_AB(a), G_BA(G_AB(a)); thick b, G_BA(b), G_AB(G_BA(b))."""
+    _check_strokes_trainer(trainer, "translations_figure trainer")
+    require_positive_int(n, "translations_figure n")
     pairs = strokes_pairs("test", resolution=32)
+    if 2 * n > len(pairs.domain_a):
+        raise ValueError(f"translations_figure n: expected at most {len(pairs.domain_a) // 2} (two sets of n held-out "
+                         f"digits); got {n}")
     thin, thick = pairs.domain_a[:n], pairs.domain_b[n:2 * n]       # different digits in the two domains
     fake_b, rec_a, fake_a, rec_b = _translate(trainer, thin, thick)
     rows = [(thin, "A: thin"), (fake_b, "G_AB(a)"), (rec_a, "G_BA(G_AB(a))"),
@@ -511,6 +580,10 @@ def translations_figure(trainer: CycleGANTrainer, n: int = 8, title: str = "") -
 
 def losses_figure(run: StrokesRun) -> plt.Figure:
     """The run's loss curves: both discriminators, the weighted cycle and identity terms."""
+    if not isinstance(run, StrokesRun):
+        raise TypeError(f"losses_figure run: expected a StrokesRun (from train_strokes_cyclegan); got {type(run).__name__}")
+    if not run.history:
+        raise ValueError("losses_figure run: expected a run with at least one logged step; got an empty history")
     fig, ax = plt.subplots(figsize=(7, 3))
     steps = np.arange(1, len(run.history) + 1)
     for key, label in (("d_a", "D_A (LSGAN)"), ("d_b", "D_B (LSGAN)"), ("cycle", "cycle, λ = 10 (both)"),
@@ -534,6 +607,8 @@ def losses_figure(run: StrokesRun) -> plt.Figure:
 
 def train_shipped(steps: int = SHIPPED_STEPS, seed: int = 0, verbose: bool = False) -> dict[str, dict]:
     """Train the four discriminators as shipped; returns the float16 state dicts keyed ``"n_layers=N"``."""
+    require_positive_int(steps, "train_shipped steps")
+    _check_seed(seed, "train_shipped seed")
     state = {}
     for n in PATCH_LAYERS:
         run = _train_cached(n, steps, seed)

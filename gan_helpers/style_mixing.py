@@ -42,6 +42,7 @@ Usage::
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,7 +50,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from gan_helpers.stylegan2 import StyleGAN2Config, StyleGAN2Generator
-from gan_helpers.validate import require_shape
+from gan_helpers.validate import require_positive_int, require_shape, require_tensor
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "stylegan2_digits_tiny.pt"
 _CACHE: dict[str, StyleGAN2Generator] = {}
@@ -66,6 +67,7 @@ def adain(x: torch.Tensor, style_scale: torch.Tensor, style_bias: torch.Tensor, 
     (``(x − mean) / sqrt(var + eps)``, eps inside the square root), then multiplied by
     ``style_scale[b, c]`` and shifted by ``style_bias[b, c]``.
     """
+    require_tensor(x, "adain x")
     if x.dim() != 4:
         raise ValueError(f"adain: x must be [B, C, H, W]; got shape {list(x.shape)}")
     B, C = x.shape[:2]
@@ -82,6 +84,7 @@ def mix_styles(ws1: torch.Tensor, ws2: torch.Tensor, crossover: int) -> torch.Te
 
     ``crossover`` runs from 0 (everything from ``ws2``) to ``L`` (everything from ``ws1``).
     """
+    require_tensor(ws1, "mix_styles ws1")
     if ws1.dim() != 3:
         raise ValueError(f"mix_styles: ws1 must be [B, num_ws, w_dim]; got shape {list(ws1.shape)}")
     require_shape(ws2, list(ws1.shape), "mix_styles ws2")
@@ -92,12 +95,21 @@ def mix_styles(ws1: torch.Tensor, ws2: torch.Tensor, crossover: int) -> torch.Te
     return torch.where(from_second[None, :, None], ws2, ws1)
 
 
+def _require_number(x: object, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name}: expected a number; got {type(x).__name__} {x!r}")
+    return float(x)
+
+
 def truncate(w: torch.Tensor, w_avg: torch.Tensor, psi: float) -> torch.Tensor:
     """The truncation trick in W: ``w_avg + psi · (w − w_avg)``; ``w [..., D]``, ``w_avg [D]``.
 
     ψ = 1 leaves ``w`` alone, ψ = 0 gives the average ``w`` for every sample, ψ < 0 flips to the
     "opposite" side of the average.
     """
+    require_tensor(w, "truncate w")
+    require_tensor(w_avg, "truncate w_avg")
+    _require_number(psi, "truncate psi")
     if w.shape[-1] != w_avg.shape[-1] or w_avg.dim() != 1:
         raise ValueError(f"truncate: w [..., D] and w_avg [D] must share D; got {list(w.shape)} and {list(w_avg.shape)}")
     return w_avg + psi * (w - w_avg)
@@ -132,6 +144,7 @@ def digits_stylegan_config(**overrides) -> StyleGAN2Config:
 
 def save_digits_stylegan(G: StyleGAN2Generator, path: Path | str = WEIGHTS_PATH, meta: dict | None = None) -> None:
     """Save ``G``'s config and float16 weights (parameters and buffers) to ``path``."""
+    _require_generator(G)
     state = {k: v.detach().to("cpu", torch.float16) for k, v in G.state_dict().items()}
     torch.save({"config": dataclasses.asdict(G.config), "state": state, "meta": dict(meta or {})}, path)
 
@@ -166,6 +179,7 @@ def _require_generator(G) -> None:
 def source_ws(G: StyleGAN2Generator, n: int, seed: int) -> torch.Tensor:
     """``[n, num_ws, w_dim]``: ``n`` styles from ``n`` seeded z's (torch's global RNG untouched), broadcast to every layer."""
     _require_generator(G)
+    require_positive_int(n, "source_ws n")
     z = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(seed))
     return G.map_to_ws(z)
 
@@ -208,8 +222,9 @@ def mixing_grid(G: StyleGAN2Generator, crossover: int, n_rows: int = 4, n_cols: 
 def truncation_row(G: StyleGAN2Generator, psis: Sequence[float], n: int = 6, seed: int = 0) -> torch.Tensor:
     """``[len(psis), n, C, R, R]``: the same ``n`` seeded z's rendered with every ψ in ``psis``."""
     _require_generator(G)
+    psis = [_require_number(p, "psi") for p in psis]
     ws = source_ws(G, n, seed)
-    return torch.stack([render(G, truncate(ws, G.mapping.w_avg, float(p))) for p in psis])
+    return torch.stack([render(G, truncate(ws, G.mapping.w_avg, p)) for p in psis])
 
 
 def _show(ax: plt.Axes, img: torch.Tensor) -> None:

@@ -22,7 +22,9 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import time
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -30,6 +32,7 @@ import torch
 from gan_helpers import checks, course, data, losses, metrics, minmax, validate
 from gan_helpers import conditional, cyclegan, dcgan, digits_classifier, dynamics, noise_mapping, pix2pix
 from gan_helpers import stylegan2, toy1d, toy2d, wgan
+from gan_helpers import collapse, distributed, latency, lipschitz, patch_maps
 
 META = "meta"
 
@@ -572,6 +575,12 @@ def built(name: str):
     if name == "MappingNetwork":
         return stylegan2.MappingNetwork(z_dim=8, w_dim=8, num_layers=1), t(2, 8), None, [
             (t(2, 9), r"StyleGAN2 mapping z: expected shape \[B, 8\]; got \[2, 9\]")]
+    if name == "MBStdDiscriminator":
+        return collapse.MBStdDiscriminator(width=8, depth=1, group_size=2), t(4, 2), None, [
+            (t(4, 3), r"MBStdDiscriminator input \(points\): expected shape \[B, 2\]; got \[4, 3\]")]
+    if name == "TinyDenoiser":
+        return latency.TinyDenoiser(dim=8, width=8), t(2, 8), None, [
+            (t(2, 64), r"TinyDenoiser input: expected shape \[B, 8\]; got \[2, 64\]")]
     if name == "DigitsClassifier":
         return digits_classifier.load_digits_classifier(), t(2, 1, 8, 8), None, [
             (t(2, 1, 32, 32), r"DigitsClassifier input: expected images of shape \[B, 1, 8, 8\]; got \[2, 1, 32, 32\]")]
@@ -581,7 +590,7 @@ def built(name: str):
 MODELS = ["DCGANGenerator", "DCGANDiscriminator", "WGANCritic", "StyleGAN2Generator", "StyleGAN2Synthesis",
           "StyleGAN2Discriminator", "ConditionalGenerator", "ConcatDiscriminator", "ProjectionDiscriminator",
           "MappingNetwork", "ResnetGenerator", "PatchDiscriminator", "UNetGenerator", "MLPGenerator",
-          "MLPDiscriminator", "DigitsClassifier"]
+          "MLPDiscriminator", "DigitsClassifier", "MBStdDiscriminator", "TinyDenoiser"]
 
 
 def call(name, x):
@@ -680,10 +689,508 @@ def test_trainers_refuse_a_bad_batch(fn, exc, match):
     check_case(fn, exc, match)
 
 
+# --- chapter companions: collapse (4), lipschitz (5), patch_maps (7), latency (8), distributed --------
+
+def _tiny_run(n_frames: int = 1) -> collapse.CollapseRun:
+    """A hand-made CollapseRun (no training): ``n_frames`` snapshots of 4 points at the origin."""
+    cov = {"modes": 0, "high_quality": 0.0, "reverse_kl": 0.0, "spread": 0.0}
+    return collapse.CollapseRun("vanilla", 0, [(i, t(4, 2)) for i in range(n_frames)], [cov] * n_frames)
+
+
+@functools.cache
+def _patch_d():
+    torch.manual_seed(0)
+    return cyclegan.PatchDiscriminator(1, 4, 1, norm="none")
+
+
+@functools.cache
+def _strokes_trainer():
+    torch.manual_seed(0)
+    return cyclegan.CycleGANTrainer(patch_maps.strokes_config(), "cpu")
+
+
+def _gan_point():
+    return latency.TradeoffPoint("trained GAN", "GAN (one pass)", 1, 0.001, 0.9, 8)
+
+
+def _sm_generator():
+    from gan_helpers import style_mixing
+    return style_mixing.load_digits_stylegan()
+
+
+COLLAPSE_CASES = [
+    case("minibatch_stddev-shape", lambda: collapse.minibatch_stddev(t(4, 2)), ValueError,
+         r"minibatch_stddev x: expected images of shape \[B, C, H, W\]; got \[4, 2\]"),
+    case("minibatch_stddev-int", lambda: collapse.minibatch_stddev(t(4, 1, 2, 2, dtype=torch.int64)), TypeError,
+         r"minibatch_stddev x: expected a floating-point tensor; got dtype torch\.int64"),
+    case("minibatch_stddev-group", lambda: collapse.minibatch_stddev(t(6, 1, 2, 2), 4), ValueError,
+         r"the batch size 6 is not a multiple of the group size 4"),
+    case("minibatch_stddev-group-zero", lambda: collapse.minibatch_stddev(t(4, 1, 2, 2), 0), ValueError,
+         r"group_size: expected a positive int; got 0"),
+    case("MBStdDiscriminator-activation", lambda: collapse.MBStdDiscriminator(activation="gelu"), ValueError,
+         r"MBStdDiscriminator activation: expected one of \[.*'relu'.*\]; got 'gelu'"),
+    case("MBStdDiscriminator-group", lambda: collapse.MBStdDiscriminator(width=8, depth=1, group_size=4)(t(6, 2)),
+         ValueError, r"the batch size 6 is not a multiple of the group size 4"),
+    case("collapse_run-setting", lambda: collapse.collapse_run("adam"), ValueError,
+         r"setting: expected one of \['vanilla', 'tuned', 'minibatch stddev'\]; got 'adam'"),
+    case("collapse_run-steps", lambda: collapse.collapse_run("vanilla", steps=0), ValueError,
+         r"steps: expected a positive int; got 0"),
+    case("collapse_run-seed", lambda: collapse.collapse_run("vanilla", seed="2"), TypeError,
+         r"collapse_run seed: expected an int; got str"),
+    case("frame_coverage-shape", lambda: collapse.frame_coverage(t(10, 3)), ValueError,
+         r"frame_coverage samples: expected shape \[B, 2\]; got \[10, 3\]"),
+    case("plot_frame-type", lambda: collapse.plot_frame("run", 0), TypeError,
+         r"plot_frame run: expected a CollapseRun \(from collapse_run\); got str"),
+    case("plot_frame-index", lambda: collapse.plot_frame(_tiny_run(2), 5), IndexError,
+         r"plot_frame index: expected an int snapshot index from 0 to 1; got 5"),
+    case("coverage_curves-empty", lambda: collapse.coverage_curves([]), ValueError,
+         r"coverage_curves runs: expected at least one CollapseRun \(from collapse_run\); got \[\]"),
+    case("snapshots_figure-empty", lambda: collapse.snapshots_figure([]), ValueError,
+         r"snapshots_figure runs: expected at least one CollapseRun \(from collapse_run\); got \[\]"),
+    case("snapshots_figure-columns", lambda: collapse.snapshots_figure([_tiny_run()], n_columns=0), ValueError,
+         r"snapshots_figure n_columns: expected a positive int; got 0"),
+    case("collapse_widget-type", lambda: collapse.collapse_widget([_tiny_run()]), TypeError,
+         r"collapse_widget runs: expected a dict \{setting: CollapseRun\}; got list"),
+    case("show_collapse-setting", lambda: collapse.show_collapse(("vanilla", "adam")), ValueError,
+         r"setting: expected one of \['vanilla', 'tuned', 'minibatch stddev'\]; got 'adam'"),
+    case("coverage_table-entry", lambda: collapse.coverage_table({"vanilla": 3}), TypeError,
+         r"coverage_table runs entry: expected a CollapseRun \(from collapse_run\); got int"),
+    case("hopping_summary-type", lambda: collapse.hopping_summary({"frames": []}), TypeError,
+         r"hopping_summary run: expected a CollapseRun \(from collapse_run\); got dict"),
+    case("jsd_path-range", lambda: collapse.jsd_path([0.2, 1.5]), ValueError,
+         r"ts: expected numbers in \[0, 1\]; got values in \[0\.2, 1\.5\]"),
+    case("jsd_path-nan", lambda: collapse.jsd_path([float("nan")]), ValueError,
+         r"ts: expected numbers in \[0, 1\]; got NaN or inf"),
+    case("jsd_path-str", lambda: collapse.jsd_path("half"), TypeError,
+         r"ts: expected numbers in \[0, 1\]; got str 'half'"),
+    case("jsd_path_figure-range", lambda: collapse.jsd_path_figure([-1.0]), ValueError,
+         r"ts: expected numbers in \[0, 1\]; got values in \[-1, -1\]"),
+    case("three_mode_sampler-n", lambda: collapse.three_mode_sampler(0), ValueError,
+         r"n: expected a positive int; got 0"),
+    case("three_mode_sampler-noise", lambda: collapse.three_mode_sampler(4, noise=-0.1), ValueError,
+         r"three_mode_sampler noise: expected a number ≥ 0 \(pixel noise std\); got -0\.1"),
+    case("metric_cases-n", lambda: collapse.metric_cases(n=0), ValueError, r"n: expected a positive int; got 0"),
+    case("metrics_table-shape", lambda: collapse.metrics_table({"blurry": t(10, 3)}), ValueError,
+         r"metrics_table cases 'blurry': expected shape \[B, 2\]; got \[10, 3\]"),
+    case("format_metrics-table", lambda: collapse.format_metrics({"perfect": {"modes": 8}}), ValueError,
+         r"format_metrics table: expected the dict metrics_table\(\) returns .*; got \{'perfect': \{'modes': 8\}\}"),
+    case("cases_figure-shape", lambda: collapse.cases_figure({"one": t(10, 3)}), ValueError,
+         r"cases_figure cases 'one': expected shape \[B, 2\]; got \[10, 3\]"),
+    case("digit_rows-shape", lambda: collapse.digit_rows(t(36, 1, 16, 16)), ValueError,
+         r"digit_rows images: expected images of shape \[B, 1, 8, 8\]; got \[36, 1, 16, 16\]"),
+    case("digit_rows-count", lambda: collapse.digit_rows(t(4, 1, 8, 8), rows=3, cols=12), ValueError,
+         r"images: need at least 36 images for a 3x12 mosaic; got 4"),
+]
+
+LIPSCHITZ_CASES = [
+    case("jsd_shifted_uniforms-width", lambda: lipschitz.jsd_shifted_uniforms(1.0, width=-1.0), ValueError,
+         r"width must be a positive number; got -1\.0"),
+    case("jsd_shifted_uniforms-str", lambda: lipschitz.jsd_shifted_uniforms("far"), TypeError,
+         r"shift: expected a finite number; got str 'far'"),
+    case("w1_shifted_uniforms-width", lambda: lipschitz.w1_shifted_uniforms(1.0, width=0), ValueError,
+         r"width must be a positive number; got 0"),
+    case("w1_shifted_uniforms-nan", lambda: lipschitz.w1_shifted_uniforms(float("nan")), ValueError,
+         r"shift: expected a finite number; got nan"),
+    case("uniform_density-list", lambda: lipschitz.uniform_density([0.5], 0.0), TypeError,
+         r"uniform_density x: expected a torch\.Tensor of points; got list"),
+    case("jsd_on_grid-shape", lambda: lipschitz.jsd_on_grid(t(5), t(4), 0.1), ValueError,
+         r"jsd_on_grid: p and q must be tabulated on the same grid, shape \[K\]; got \[5\] and \[4\]"),
+    case("jsd_on_grid-2d", lambda: lipschitz.jsd_on_grid(t(5, 2), t(5, 2), 0.1), ValueError,
+         r"jsd_on_grid p: expected a 1-D tensor of density values \[K\] \(K ≥ 2\); got shape \[5, 2\]"),
+    case("w1_on_grid-dx", lambda: lipschitz.w1_on_grid(t(5), t(5), 0.0), ValueError,
+         r"w1_on_grid dx: expected a positive number; got 0\.0"),
+    case("w1_on_grid-list", lambda: lipschitz.w1_on_grid([0.5, 0.5], t(2), 0.5), TypeError,
+         r"w1_on_grid p: expected a 1-D torch\.Tensor of density values \[K\]; got list"),
+    case("divergence_curves-width", lambda: lipschitz.divergence_curves([0.5], width=0.0), ValueError,
+         r"width must be a positive number; got 0\.0"),
+    case("divergence_curves-str", lambda: lipschitz.divergence_curves("abc"), TypeError,
+         r"divergence_curves shifts: expected a sequence or tensor of numbers \[K\]; got str 'abc'"),
+    case("plot_js_vs_w1-width", lambda: lipschitz.plot_js_vs_w1(0.5, width=-2.0), ValueError,
+         r"width must be a positive number; got -2\.0"),
+    case("plot_js_vs_w1-max_shift", lambda: lipschitz.plot_js_vs_w1(0.5, max_shift=0), ValueError,
+         r"plot_js_vs_w1 max_shift: expected a positive number; got 0"),
+    case("js_vs_w1_widget-shift", lambda: lipschitz.js_vs_w1_widget("half"), TypeError,
+         r"js_vs_w1_widget initial_shift: expected a finite number; got str 'half'"),
+    case("show_js_vs_w1-empty", lambda: lipschitz.show_js_vs_w1(()), ValueError,
+         r"show_js_vs_w1 static_shifts: expected a non-empty sequence of shifts; got \(\)"),
+    case("kr_critic_1d-shape", lambda: lipschitz.kr_critic_1d(t(2, 2), t(3), t(4)), ValueError,
+         r"real: expected a 1-D tensor of samples \[N\] \(N ≥ 1\); got shape \[2, 2\]"),
+    case("kr_critic_1d-empty", lambda: lipschitz.kr_critic_1d(t(3), t(0), t(4)), ValueError,
+         r"fake: expected a 1-D tensor of samples \[N\] \(N ≥ 1\); got shape \[0\]"),
+    case("kr_critic_1d-str", lambda: lipschitz.kr_critic_1d("real", t(3), t(4)), TypeError,
+         r"real: expected a 1-D tensor of samples \[N\] \(N ≥ 1\); got str 'real'"),
+    case("spectral_norm_power_iteration-1d", lambda: lipschitz.spectral_norm_power_iteration(t(3)), ValueError,
+         r"weight: expected a tensor of shape \[out, in\] or \[out, in, kh, kw\]; got \[3\]"),
+    case("spectral_norm_power_iteration-int",
+         lambda: lipschitz.spectral_norm_power_iteration(t(3, 3, dtype=torch.int64)), TypeError,
+         r"weight: expected a floating-point tensor; got dtype torch\.int64"),
+    case("spectral_norm_power_iteration-list", lambda: lipschitz.spectral_norm_power_iteration([[1.0]]), TypeError,
+         r"weight: expected a torch\.Tensor of shape \[out, in\] or \[out, in, kh, kw\]; got list"),
+    case("spectral_norm_power_iteration-n_iters", lambda: lipschitz.spectral_norm_power_iteration(t(2, 2), 0),
+         ValueError, r"n_iters must be a positive int; got 0"),
+    case("clip_weights_-c", lambda: lipschitz.clip_weights_(torch.nn.Linear(2, 2), -0.01), ValueError,
+         r"c must be a positive number; got -0\.01"),
+    case("clip_weights_-module", lambda: lipschitz.clip_weights_(t(2, 2), 0.01), TypeError,
+         r"clip_weights_ module: expected an nn\.Module; got Tensor"),
+    case("mlp_critic-depth", lambda: lipschitz.mlp_critic(1, 8, depth=0), ValueError,
+         r"mlp_critic depth: expected a positive int; got 0"),
+    case("clipping_experiment-steps", lambda: lipschitz.clipping_experiment(steps=0), ValueError,
+         r"clipping_experiment steps: expected a positive int; got 0"),
+    case("clipping_experiment-clip", lambda: lipschitz.clipping_experiment(clips=(0.01, -1.0)), ValueError,
+         r"clipping_experiment clip value: expected a positive number; got -1\.0"),
+    case("clipping_experiment-std", lambda: lipschitz.clipping_experiment(std=0.0), ValueError,
+         r"clipping_experiment std: expected a positive number; got 0\.0"),
+    case("plot_clipping-empty", lambda: lipschitz.plot_clipping([]), ValueError,
+         r"plot_clipping results: expected a non-empty list of ClippingResult .*; got \[\]"),
+    case("ScenarioConfig-batch_size", lambda: lipschitz.ScenarioConfig(batch_size=0), ValueError,
+         r"ScenarioConfig\.batch_size: expected a positive int; got 0"),
+    case("ScenarioConfig-lr", lambda: lipschitz.ScenarioConfig(lr=-1e-4), ValueError,
+         r"ScenarioConfig\.lr: expected a positive number; got -0\.0001"),
+    case("ScenarioConfig-betas", lambda: lipschitz.ScenarioConfig(betas=(0.0, 1.5)), ValueError,
+         r"ScenarioConfig\.betas: expected two numbers in \[0, 1\); got \(0\.0, 1\.5\)"),
+    case("lipschitz_bound-dim", lambda: lipschitz.lipschitz_bound(0), ValueError,
+         r"lipschitz_bound dim: expected a positive int; got 0"),
+    case("lipschitz_bound-float", lambda: lipschitz.lipschitz_bound(64.0), TypeError,
+         r"lipschitz_bound dim: expected a positive int; got float"),
+    case("lipschitz_bound-box", lambda: lipschitz.lipschitz_bound(64, low=1.0, high=-1.0), ValueError,
+         r"lipschitz_bound: expected low ≤ high; got low=1, high=-1"),
+    case("scenario_generator-config", lambda: lipschitz.scenario_generator("tiny"), TypeError,
+         r"scenario_generator config: expected a ScenarioConfig \(e\.g\. SCENARIO\); got str"),
+    case("fixed_critic_objective-shape",
+         lambda: lipschitz.fixed_critic_objective(torch.nn.Linear(4, 1), t(3, 4), t(2, 4)), ValueError,
+         r"fixed_critic_objective fake \(the shape of real\): expected shape \[3, 4\]; got \[2, 4\]"),
+    case("fixed_critic_objective-device",
+         lambda: lipschitz.fixed_critic_objective(torch.nn.Linear(4, 1), t(3, 4), t(3, 4, device=META)), ValueError,
+         r"fixed_critic_objective fake: expected a tensor on cpu, the device of real; got one on meta"),
+    case("train_scenario_critic-objective", lambda: lipschitz.train_scenario_critic("buggy"), TypeError,
+         r"train_scenario_critic objective: expected a function .*; got str"),
+    case("train_scenario_critic-steps",
+         lambda: lipschitz.train_scenario_critic(lipschitz.fixed_critic_objective, steps=0), ValueError,
+         r"train_scenario_critic steps: expected a positive int; got 0"),
+    case("train_scenario_critic-config",
+         lambda: lipschitz.train_scenario_critic(lipschitz.fixed_critic_objective, config={"lr": 1e-4}), TypeError,
+         r"train_scenario_critic config: expected a ScenarioConfig \(e\.g\. SCENARIO\); got dict"),
+    case("scenario_log-every", lambda: lipschitz.scenario_log(every=0), ValueError,
+         r"scenario_log every: expected a positive int; got 0"),
+    case("plot_scenario-dim", lambda: lipschitz.plot_scenario({}, dim=0), ValueError,
+         r"lipschitz_bound dim: expected a positive int; got 0"),
+    case("plot_scenario-runs", lambda: lipschitz.plot_scenario({"buggy": [1.0, 2.0]}), TypeError,
+         r"plot_scenario runs: expected a dict \{label: ScenarioRun\} .*; got dict"),
+]
+
+PATCH_MAPS_CASES = [
+    case("photo-name", lambda: patch_maps.photo("lena.png"), ValueError,
+         r"photo name: expected 'china\.jpg' or 'flower\.jpg'; got 'lena\.png'"),
+    case("photo-scale", lambda: patch_maps.photo(scale=2.0), ValueError,
+         r"photo scale: expected a value in \(0, 1\]; got 2\.0"),
+    case("photo-scale-str", lambda: patch_maps.photo(scale="half"), TypeError,
+         r"photo scale: expected a number in \(0, 1\]; got str 'half'"),
+    case("gaussian_blur-shape", lambda: patch_maps.gaussian_blur(t(16, 16)), ValueError,
+         r"gaussian_blur images: expected images of shape \[B, C, H, W\]; got \[16, 16\]"),
+    case("gaussian_blur-sigma", lambda: patch_maps.gaussian_blur(t(1, 1, 16, 16), sigma=0.0), ValueError,
+         r"gaussian_blur sigma: expected a positive number of pixels; got 0\.0"),
+    case("gaussian_blur-small", lambda: patch_maps.gaussian_blur(t(1, 1, 4, 4)), ValueError,
+         r"gaussian_blur images: expected height and width > 5 \(the blur radius .* sigma = 1\.5\); "
+         r"got \[1, 1, 4, 4\]"),
+    case("gaussian_blur-int", lambda: patch_maps.gaussian_blur(t(1, 1, 16, 16, dtype=torch.uint8)), TypeError,
+         r"gaussian_blur images: expected a floating-point tensor; got dtype torch\.uint8"),
+    case("half_blurred-shape", lambda: patch_maps.half_blurred(t(3, 16, 16)), ValueError,
+         r"half_blurred image: expected images of shape \[B, C, H, W\]; got \[3, 16, 16\]"),
+    case("half_blurred-sigma", lambda: patch_maps.half_blurred(t(1, 1, 16, 16), sigma="1"), TypeError,
+         r"half_blurred sigma: expected a positive number of pixels; got str '1'"),
+    case("patch_geometry-n_layers", lambda: patch_maps.patch_geometry(0), ValueError,
+         r"n_layers: expected a positive int; got 0"),
+    case("patch_boxes-height", lambda: patch_maps.patch_boxes(3, 0, 64), ValueError,
+         r"patch_boxes height: expected a positive int; got 0"),
+    case("train_patch_discriminator-n_layers", lambda: patch_maps.train_patch_discriminator(5), ValueError,
+         r"n_layers: expected one of \[1, 2, 3, 4\]; got 5"),
+    case("train_patch_discriminator-steps", lambda: patch_maps.train_patch_discriminator(1, steps=0), ValueError,
+         r"steps: expected a positive int; got 0"),
+    case("patch_map-channels", lambda: patch_maps.patch_map(_patch_d(), t(1, 3, 32, 32)), ValueError,
+         r"patch_map image: expected images of shape \[B, 1, H, W\]; got \[1, 3, 32, 32\]"),
+    case("patch_map-batch", lambda: patch_maps.patch_map(_patch_d(), t(2, 1, 32, 32)), ValueError,
+         r"patch_map image: expected one image, shape \[1, 1, H, W\]; got \[2, 1, 32, 32\]"),
+    case("patch_map-dtype", lambda: patch_maps.patch_map(_patch_d(), t(1, 1, 32, 32, dtype=torch.float64)),
+         ValueError, r"patch_map image: expected dtype torch\.float32 \(the dtype of PatchDiscriminator's "
+                     r"parameters\); got torch\.float64"),
+    case("patch_map-discriminator", lambda: patch_maps.patch_map(torch.nn.Identity(), t(1, 1, 32, 32)), TypeError,
+         r"patch_map discriminator: expected a gan_helpers\.cyclegan\.PatchDiscriminator; got Identity"),
+    case("map_summary-shape", lambda: patch_maps.map_summary(t(3, 3), t(64, 64), 3), ValueError,
+         r"map_summary probs \(the patch map of a 64×64 image, 3 layers\): expected shape "
+         rf"\[{cyclegan.patchgan_output_size(64, 3)}, {cyclegan.patchgan_output_size(64, 3)}\]; got \[3, 3\]"),
+    case("plot_patch_map-probs", lambda: patch_maps.plot_patch_map(t(1, 1, 64, 64), t(3, 3), 3), ValueError,
+         r"plot_patch_map probs \(the patch map of a 64×64 image, 3 layers\): expected shape \[\d+, \d+\]; "
+         r"got \[3, 3\]"),
+    case("patch_maps_figure-name", lambda: patch_maps.patch_maps_figure(name="lena.png"), ValueError,
+         r"photo name: expected 'china\.jpg' or 'flower\.jpg'; got 'lena\.png'"),
+    case("patch_maps_figure-discriminators", lambda: patch_maps.patch_maps_figure({7: _patch_d()}), ValueError,
+         r"patch_maps_figure discriminators: expected a dict \{n_layers in \[1, 2, 3, 4\]: PatchDiscriminator\} "
+         r".*; got \{7: PatchDiscriminator"),
+    case("show_patch_maps-name", lambda: patch_maps.show_patch_maps("lena.png"), ValueError,
+         r"photo name: expected 'china\.jpg' or 'flower\.jpg'; got 'lena\.png'"),
+    case("ink_fraction-list", lambda: patch_maps.ink_fraction([[0.0]]), TypeError,
+         r"ink_fraction images: expected a torch\.Tensor; got list"),
+    case("ink_fraction-shape", lambda: patch_maps.ink_fraction(t(32, 32)), ValueError,
+         r"ink_fraction images: expected images of shape \[B, C, H, W\]; got \[32, 32\]"),
+    case("strokes_config-lr", lambda: patch_maps.strokes_config(lr=-1.0), ValueError,
+         r"CycleGANConfig lr: expected a positive learning rate; got -1\.0"),
+    case("strokes_config-lr-str", lambda: patch_maps.strokes_config(lr="fast"), TypeError,
+         r"strokes_config lr: expected a positive learning rate; got str 'fast'"),
+    case("train_strokes_cyclegan-lr", lambda: patch_maps.train_strokes_cyclegan(steps=1, lr=0.0), ValueError,
+         r"lr: expected a positive learning rate; got 0\.0"),
+    case("train_strokes_cyclegan-steps", lambda: patch_maps.train_strokes_cyclegan(steps=-1), ValueError,
+         r"steps: expected a positive int; got -1"),
+    case("translation_report-type", lambda: patch_maps.translation_report("trainer"), TypeError,
+         r"translation_report trainer: expected a CycleGANTrainer .*; got str"),
+    case("translation_report-channels", lambda: patch_maps.translation_report(trainer("cyclegan")), ValueError,
+         r"translation_report trainer: expected a CycleGAN for 1-channel 32×32 strokes \(strokes_config\(\)\); "
+         r"got one for 3-channel 32×32 images"),
+    case("translations_figure-n", lambda: patch_maps.translations_figure(_strokes_trainer(), n=0), ValueError,
+         r"translations_figure n: expected a positive int; got 0"),
+    case("losses_figure-type", lambda: patch_maps.losses_figure([{"d_a": 1.0}]), TypeError,
+         r"losses_figure run: expected a StrokesRun \(from train_strokes_cyclegan\); got list"),
+    case("train_shipped-steps", lambda: patch_maps.train_shipped(steps=0), ValueError,
+         r"train_shipped steps: expected a positive int; got 0"),
+]
+
+LATENCY_CASES = [
+    case("measure_latency-callable", lambda: latency.measure_latency("net"), TypeError,
+         r"fn must be callable; got str"),
+    case("measure_latency-repeats", lambda: latency.measure_latency(lambda: None, repeats=0), ValueError,
+         r"repeats must be an integer ≥ 1; got 0"),
+    case("one_pass-net", lambda: latency.one_pass("net", t(2, 2)), TypeError,
+         r"one_pass net: expected a callable \(a network or a function\); got str"),
+    case("iterative-steps", lambda: latency.iterative(torch.nn.Identity(), t(2, 2), 0), ValueError,
+         r"steps must be an integer ≥ 1; got 0"),
+    case("compare_sampling-steps", lambda: latency.compare_sampling(torch.nn.Identity(), t(2, 2), steps=2.5),
+         ValueError, r"steps must be an integer ≥ 1; got 2\.5"),
+    case("FakeClock-start", lambda: latency.FakeClock("now"), TypeError,
+         r"FakeClock start: expected a number; got str 'now'"),
+    case("FakeClock-advance", lambda: latency.FakeClock().advance(-1), ValueError,
+         r"FakeClock\.advance seconds \(a clock cannot go backwards\): expected a finite number ≥ 0; got -1\.0"),
+    case("CountingCallable-clock", lambda: latency.CountingCallable(time.perf_counter), TypeError,
+         r"CountingCallable clock: expected a FakeClock .*; got builtin_function_or_method"),
+    case("CountingCallable-cost", lambda: latency.CountingCallable(latency.FakeClock(), cost=-0.5), ValueError,
+         r"CountingCallable cost: expected a finite number ≥ 0; got -0\.5"),
+    case("CountingNet-cost", lambda: latency.CountingNet(latency.FakeClock(), cost="fast"), TypeError,
+         r"CountingNet cost: expected seconds ≥ 0 as a number, a non-empty sequence or a function .*; got str 'fast'"),
+    case("CountingNet-cost-entry", lambda: latency.CountingNet(latency.FakeClock(), cost=[0.1, -2.0]), ValueError,
+         r"CountingNet cost\[1\]: expected a finite number ≥ 0; got -2\.0"),
+    case("TinyDenoiser-dim", lambda: latency.TinyDenoiser(dim=0), ValueError,
+         r"TinyDenoiser dim: expected a positive int; got 0"),
+    case("exact_denoiser-shape", lambda: latency.exact_denoiser(t(4, 3), 1.0), ValueError,
+         r"exact_denoiser x: expected points of shape \[N, 2\] \(the dimension of the centres \[8, 2\]\); "
+         r"got \[4, 3\]"),
+    case("exact_denoiser-sigma", lambda: latency.exact_denoiser(t(4, 2), -1.0), ValueError,
+         r"exact_denoiser sigma: expected a finite number ≥ 0; got -1\.0"),
+    case("exact_denoiser-centres", lambda: latency.exact_denoiser(t(4, 2), 1.0, centres=t(8)), ValueError,
+         r"exact_denoiser centres: expected shape \[K, d\] with K ≥ 1; got \[8\]"),
+    case("exact_denoiser-device", lambda: latency.exact_denoiser(t(4, 2), 1.0, centres=t(8, 2, device=META)),
+         ValueError, r"exact_denoiser centres: expected a tensor on cpu, the device of x; got one on meta"),
+    case("exact_denoiser-int", lambda: latency.exact_denoiser(t(4, 2, dtype=torch.int64), 1.0), TypeError,
+         r"exact_denoiser x: expected a floating-point tensor; got dtype torch\.int64"),
+    case("karras_sigmas-steps", lambda: latency.karras_sigmas(0), ValueError, r"steps must be an integer ≥ 1; got 0"),
+    case("karras_sigmas-order", lambda: latency.karras_sigmas(4, sigma_max=0.001), ValueError,
+         r"karras_sigmas: expected sigma_max > sigma_min; got sigma_max=0\.001, sigma_min=0\.002"),
+    case("denoise_sample-n", lambda: latency.denoise_sample(4, n=0), ValueError,
+         r"denoise_sample n: expected a positive int; got 0"),
+    case("measure_tradeoff-steps", lambda: latency.measure_tradeoff((1, 0)), ValueError,
+         r"a step count must be an integer ≥ 1; got 0"),
+    case("measure_tradeoff-generator", lambda: latency.measure_tradeoff((1,), generator="G"), TypeError,
+         r"measure_tradeoff generator: expected a callable \(a network or a function\); got str"),
+    case("measure_network_steps-steps",
+         lambda: latency.measure_network_steps(torch.nn.Identity(), t(2, 2), (1, -4)), ValueError,
+         r"a step count must be an integer ≥ 1; got -4"),
+    case("samples_figure-shape", lambda: latency.samples_figure({"1 step": t(10, 3)}), ValueError,
+         r"samples_figure panel '1 step': expected shape \[B, 2\]; got \[10, 3\]"),
+    case("samples_figure-empty", lambda: latency.samples_figure({}), ValueError,
+         r"samples_figure panels: expected a non-empty dict \{title: samples \[N, 2\]\}; got \{\}"),
+    case("arxiv_year-format", lambda: latency.arxiv_year("14.2661"), ValueError,
+         r"expected an arXiv identifier like '1406\.2661'; got '14\.2661'"),
+    case("arxiv_year-type", lambda: latency.arxiv_year(1406.2661), TypeError,
+         r"arxiv_year: expected an arXiv identifier string like '1406\.2661'; got float"),
+    case("plot_tradeoff-points", lambda: latency.plot_tradeoff([{"steps": 1}]), TypeError,
+         r"plot_tradeoff points: expected a list of TradeoffPoint \(from measure_tradeoff\); got \[\{'steps': 1\}\]"),
+    case("tradeoff_widget-no-diffusion", lambda: latency.tradeoff_widget([_gan_point()]), ValueError,
+         r"tradeoff_widget points: expected at least one diffusion TradeoffPoint .*; got 1 point\(s\) with "
+         r"families \['GAN \(one pass\)'\]"),
+    case("show_tradeoff-empty", lambda: latency.show_tradeoff([]), ValueError,
+         r"show_tradeoff points: expected at least one (diffusion )?TradeoffPoint .*; got"),
+    case("ratio_report-nan", lambda: latency.ratio_report(float("nan"), 1.0, 1.0, 1), ValueError,
+         r"ratio_report one_pass_s .*: expected a finite number; got nan"),
+    case("ratio_report-steps", lambda: latency.ratio_report(0.001, 0.05, 50.0, 0), ValueError,
+         r"ratio_report steps must be an integer ≥ 1; got 0"),
+]
+
+DISTRIBUTED_CASES = [
+    case("rank_seed-float", lambda: distributed.rank_seed(1.5, 0), TypeError, r"seed: expected an int; got float"),
+    case("rank_seed-negative", lambda: distributed.rank_seed(1, -1), ValueError,
+         r"rank and step: expected ints ≥ 0; got rank=-1, step=0"),
+    case("resolve_precision-name", lambda: distributed.resolve_precision("fp16", "cpu"), ValueError,
+         r"precision: expected one of \['fp32', 'bf16'\]; got 'fp16'"),
+    case("resolve_precision-device", lambda: distributed.resolve_precision("fp32", "gpu"), ValueError,
+         r"resolve_precision device: expected a device such as 'cpu', 'cuda', 'cuda:0' or 'mps'; got 'gpu'"),
+    case("autocast-precision", lambda: distributed.autocast("fp16", "cpu"), ValueError,
+         r"precision: expected one of \['fp32', 'bf16'\]; got 'fp16'"),
+    case("autocast-device", lambda: distributed.autocast("fp32", 0.5), TypeError,
+         r"autocast device: expected a torch\.device or a device string such as 'cpu' or 'cuda:0'; got float"),
+    case("init_from_env-device", lambda: distributed.init_from_env("gpu"), ValueError,
+         r"init_from_env device: expected a device such as 'cpu', 'cuda', 'cuda:0' or 'mps'; got 'gpu'"),
+    case("device_for_rank-name", lambda: distributed.device_for_rank("gpu"), ValueError,
+         r"device: expected 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; got 'gpu'"),
+    case("distribute-sync_batchnorm",
+         lambda: distributed.distribute(trainer("dcgan"), sync_batchnorm=True), ValueError,
+         r"sync_batchnorm: torch\.nn\.SyncBatchNorm needs CUDA devices \(NCCL\); this trainer is on cpu"),
+    case("distribute-type", lambda: distributed.distribute(torch.nn.Linear(2, 2)), TypeError,
+         r"distribute trainer: expected a trainer object .*; got Linear"),
+    case("trainer_modules-type", lambda: distributed.trainer_modules(3), TypeError,
+         r"trainer_modules trainer: expected a trainer object .*; got int"),
+    case("trainer_optimizers-type", lambda: distributed.trainer_optimizers("dcgan"), TypeError,
+         r"trainer_optimizers trainer: expected a trainer object .*; got str"),
+    case("sync_state-type", lambda: distributed.sync_state(None), TypeError,
+         r"sync_state trainer: expected a trainer object .*; got NoneType"),
+    case("broadcast_tensors_-entry", lambda: distributed.broadcast_tensors_([t(2), 1.0]), TypeError,
+         r"broadcast_tensors_ tensors\[1\]: expected a torch\.Tensor; got float"),
+    case("broadcast_tensors_-src", lambda: distributed.broadcast_tensors_([t(2)], src=1), ValueError,
+         r"broadcast_tensors_ src: expected a rank in \[0, 1\); got 1"),
+    case("average_gradients_-tensor", lambda: distributed.average_gradients_(t(3)), TypeError,
+         r"average_gradients_ params: expected a list of tensors; got Tensor"),
+    case("average_logs-value", lambda: distributed.average_logs({"d_loss": "high"}), TypeError,
+         r"average_logs logs\['d_loss'\]: expected a number; got str 'high'"),
+    case("average_logs-type", lambda: distributed.average_logs([1.0]), TypeError,
+         r"average_logs logs: expected a dict \{name: number\}; got list"),
+    case("broadcast_object-src", lambda: distributed.broadcast_object({"step": 1}, src=2), ValueError,
+         r"broadcast_object src: expected a rank in \[0, 1\); got 2"),
+]
+
+
+def test_torchrun_environment_variables_are_read_with_clear_errors(monkeypatch):
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    monkeypatch.delenv("LOCAL_RANK", raising=False)
+    assert distributed.env_world_size() == 1 and distributed.local_rank() == 0    # positive control: no torchrun
+    monkeypatch.setenv("WORLD_SIZE", "two")
+    check_case(distributed.env_world_size, ValueError,
+               r"environment variable WORLD_SIZE: expected an integer; got 'two'")
+    monkeypatch.setenv("WORLD_SIZE", "0")
+    check_case(distributed.env_world_size, ValueError,
+               r"environment variable WORLD_SIZE: expected an integer ≥ 1; got '0'")
+    monkeypatch.setenv("LOCAL_RANK", "-1")
+    check_case(distributed.local_rank, ValueError, r"environment variable LOCAL_RANK: expected an integer ≥ 0; got '-1'")
+
+
+@pytest.mark.parametrize("fn, exc, match", COLLAPSE_CASES + LIPSCHITZ_CASES + PATCH_MAPS_CASES + LATENCY_CASES
+                         + DISTRIBUTED_CASES)
+def test_chapter_companions_refuse_bad_input(fn, exc, match):
+    try:
+        check_case(fn, exc, match)
+    finally:
+        plt.close("all")       # a figure function must refuse before it draws; close whatever it opened anyway
+
+
+def test_companion_refusals_happen_before_any_figure_is_opened():
+    plt.close("all")
+    for fn in (lambda: collapse.cases_figure({"one": t(10, 3)}), lambda: lipschitz.plot_js_vs_w1(0.5, width=-2.0),
+               lambda: patch_maps.plot_patch_map(t(1, 1, 64, 64), t(3, 3), 3),
+               lambda: latency.samples_figure({"1 step": t(10, 3)}), lambda: lipschitz.plot_scenario({}, dim=0)):
+        with pytest.raises((ValueError, TypeError)):
+            fn()
+    assert plt.get_fignums() == [], f"a refused call left figures open: {plt.get_fignums()}"
+
+
+def test_companion_positive_controls():
+    """The inputs just next to the refused ones are accepted (so the rows above test the check, not a crash)."""
+    assert collapse.minibatch_stddev(t(4, 1, 2, 2), 2).shape == (4, 2, 2, 2)
+    assert collapse.jsd_path([0.0, 0.5]).shape == (2,)
+    assert lipschitz.lipschitz_bound(64) == pytest.approx(16.0, rel=1e-12)           # 2·√64
+    assert lipschitz.jsd_on_grid(torch.ones(4), torch.ones(4), 0.25) == pytest.approx(0.0, abs=1e-12)
+    assert patch_maps.patch_map(_patch_d(), t(1, 1, 32, 32)).shape == (cyclegan.patchgan_output_size(32, 1),) * 2
+    assert patch_maps.gaussian_blur(t(1, 1, 6, 6)).shape == (1, 1, 6, 6)              # side 6 > radius 5
+    out = latency.exact_denoiser(t(4, 3), 1e4, centres=torch.zeros(2, 3))            # d = 3 with 3-D centres
+    torch.testing.assert_close(out, t(4, 3), atol=1e-6, rtol=0)
+    torch.testing.assert_close(latency.exact_denoiser(t(1, 2), 0.5), t(1, 2), atol=1e-6, rtol=0)   # ring's mean
+    assert distributed.average_logs({"d": 1.0, "g": torch.tensor(2.0)})[0]["d"] == pytest.approx(1.0)
+    assert distributed.resolve_precision("fp32", torch.device("cpu")) == "fp32"
+
+
+# --- style_mixing (chapter 6) ----------------------------------------------------------------------------
+def _gap(id_, fn, exc, match, why):
+    """A row for a gap that was found and fixed; ``why`` records what the function did before."""
+    return case(id_, fn, exc, match)
+
+
+def _style_mixing():
+    from gan_helpers import style_mixing
+    return style_mixing
+
+
+STYLE_MIXING_CASES = [
+    case("adain-shape", lambda: _style_mixing().adain(t(2, 3, 4), t(2, 3), t(2, 3)), ValueError,
+         r"adain: x must be \[B, C, H, W\]; got shape \[2, 3, 4\]"),
+    case("adain-style", lambda: _style_mixing().adain(t(2, 3, 4, 4), t(2, 4), t(2, 3)), ValueError,
+         r"adain style_scale: expected shape \[2, 3\]; got \[2, 4\]"),
+    case("mix_styles-crossover", lambda: _style_mixing().mix_styles(t(2, 8, 4), t(2, 8, 4), 9), ValueError,
+         r"crossover: expected an int from 0 to num_ws = 8; got 9"),
+    case("mix_styles-ws2", lambda: _style_mixing().mix_styles(t(2, 8, 4), t(2, 7, 4), 3), ValueError,
+         r"mix_styles ws2: expected shape \[2, 8, 4\]; got \[2, 7, 4\]"),
+    case("truncate-shape", lambda: _style_mixing().truncate(t(2, 8), t(4), 0.7), ValueError,
+         r"truncate: w \[\.\.\., D\] and w_avg \[D\] must share D; got \[2, 8\] and \[4\]"),
+    case("layer_groups-resolution", lambda: _style_mixing().layer_groups(48), ValueError,
+         r"StyleGAN2Config\.resolution: expected a power of two from 32 to 1024; got 48"),
+    case("digits_stylegan_config-resolution", lambda: _style_mixing().digits_stylegan_config(resolution=48),
+         ValueError, r"StyleGAN2Config\.resolution: expected a power of two from 32 to 1024; got 48"),
+    case("load_digits_stylegan-missing", lambda: _style_mixing().load_digits_stylegan("/nonexistent/weights.pt"),
+         FileNotFoundError, r"StyleGAN2 digits weights not found at /nonexistent/weights\.pt; rerun "
+                            r"`python scripts/train_stylegan2_digits\.py`"),
+    case("source_ws-type", lambda: _style_mixing().source_ws("G", 2, 0), TypeError,
+         r"G: expected a gan_helpers\.stylegan2\.StyleGAN2Generator; got str"),
+    case("render-type", lambda: _style_mixing().render(None, t(2, 8, 64)), TypeError,
+         r"G: expected a gan_helpers\.stylegan2\.StyleGAN2Generator; got NoneType"),
+    case("render-shape", lambda: _style_mixing().render(_sm_generator(), t(2, 64)), ValueError,
+         r"StyleGAN2 synthesis ws: expected shape \[B, 8, 64\]; got \[2, 64\]"),
+    case("mixing_grid-crossover", lambda: _style_mixing().mixing_grid(_sm_generator(), 100), ValueError,
+         r"crossover: expected an int from 0 to num_ws = 8; got 100"),
+    case("truncation_row-type", lambda: _style_mixing().truncation_row("G", [0.7]), TypeError,
+         r"G: expected a gan_helpers\.stylegan2\.StyleGAN2Generator; got str"),
+    case("plot_mixing_grid-crossover", lambda: _style_mixing().plot_mixing_grid(_sm_generator(), -1), ValueError,
+         r"crossover: expected an int from 0 to num_ws = 8; got -1"),
+    case("plot_truncation-type", lambda: _style_mixing().plot_truncation("G"), TypeError,
+         r"G: expected a gan_helpers\.stylegan2\.StyleGAN2Generator; got str"),
+    case("show_mixing-type", lambda: _style_mixing().show_mixing("G"), TypeError,
+         r"G: expected a gan_helpers\.stylegan2\.StyleGAN2Generator; got str"),
+    case("show_truncation-type", lambda: _style_mixing().show_truncation("G"), TypeError,
+         r"G: expected a gan_helpers\.stylegan2\.StyleGAN2Generator; got str"),
+    _gap("truncate-psi", lambda: _style_mixing().truncate(t(2, 8), t(8), "a"), TypeError,
+         r"truncate psi: expected a number; got str 'a'", "psi='a' fails inside torch (\"only integer tensors "
+         "of a single element can be converted to an index\")"),
+    _gap("truncate-list", lambda: _style_mixing().truncate([0.0] * 8, t(8), 0.7), TypeError,
+         r"truncate w: expected a torch\.Tensor; got list", "a list w raises AttributeError: 'list' object has no "
+         "attribute 'shape'"),
+    _gap("adain-list", lambda: _style_mixing().adain([0.0], t(2, 3), t(2, 3)), TypeError,
+         r"adain x: expected a torch\.Tensor; got list", "a list x raises AttributeError: 'list' object has no "
+         "attribute 'dim'"),
+    _gap("mix_styles-list", lambda: _style_mixing().mix_styles([0.0], t(2, 8, 4), 3), TypeError,
+         r"mix_styles ws1: expected a torch\.Tensor; got list", "a list ws1 raises AttributeError"),
+    _gap("save_digits_stylegan-type", lambda: _style_mixing().save_digits_stylegan("G", "/nonexistent/out.pt"),
+         TypeError, r"G: expected a gan_helpers\.stylegan2\.StyleGAN2Generator; got str",
+         "save_digits_stylegan('G') raises AttributeError: 'str' object has no attribute 'state_dict'"),
+    _gap("truncation_row-psi", lambda: _style_mixing().truncation_row(_sm_generator(), ["a"]), TypeError,
+         r"psi: expected a number; got str 'a'", "psis=['a'] raises float()'s \"could not convert string to float\""),
+]
+
+
+@pytest.mark.parametrize("fn, exc, match", STYLE_MIXING_CASES)
+def test_style_mixing_refuses_bad_input(fn, exc, match):
+    try:
+        check_case(fn, exc, match)
+    finally:
+        plt.close("all")
+
+
 # --- the enumeration: every public name of these modules has a row above, or a reason it needs none ---
 
 CHECKED_MODULES = [losses, data, metrics, dcgan, wgan, stylegan2, conditional, cyclegan, pix2pix, toy1d, toy2d,
-                   digits_classifier, course, validate, checks]
+                   digits_classifier, course, validate, checks, collapse, lipschitz, patch_maps, latency, distributed,
+                   _style_mixing()]
 
 # Covered by the dedicated tests above rather than by a table row.
 COVERED_ELSEWHERE = {
@@ -693,6 +1200,7 @@ COVERED_ELSEWHERE = {
     "DCGANConfig", "WGANGPConfig", "StyleGAN2Config", "ConditionalConfig", "CycleGANConfig", "Pix2PixConfig",
     "Toy2DConfig", "lookup_preset",                                            # preset lookups
     "Generator", "Discriminator",                                              # stylegan2's aliases
+    "env_world_size", "local_rank",                                            # torchrun environment test
 }
 
 # Public names that take no input worth refusing, or whose input was already checked upstream.
@@ -716,11 +1224,35 @@ NO_BAD_INPUT_SURFACE = {
     "stylegan2.SynthesisNetwork": "covered as StyleGAN2Synthesis in MODELS",
     "cyclegan.ResidualBlock": "a block of ResnetGenerator, whose forward checks the images",
     "digits_classifier.main": "the command line; argparse reports bad arguments",
+    # chapter companions
+    "collapse.CollapseRun": "a record collapse_run returns, never built by a caller",
+    "collapse.default_steps": "takes no arguments (the step budget of the fast/default mode)",
+    "lipschitz.ClippingResult": "a record clipping_experiment returns, never built by a caller",
+    "lipschitz.ScenarioRun": "a record train_scenario_critic returns, never built by a caller",
+    "lipschitz.buggy_critic_objective": "the planted bug of chapter 5's scenario, printed verbatim in the chapter "
+                                        "(inspect.getsource); train_scenario_critic checks what reaches it",
+    "lipschitz.make_scenario_critic": "printed verbatim in chapter 5 as the scenario's critic (inspect.getsource); "
+                                      "nn.Linear checks its sizes",
+    "patch_maps.PatchRun": "a record train_patch_discriminator returns, never built by a caller",
+    "patch_maps.StrokesRun": "a record train_strokes_cyclegan returns, never built by a caller",
+    "patch_maps.load_patch_discriminators": "takes no arguments (reads the shipped weights)",
+    "patch_maps.main": "the command line; argparse reports bad arguments",
+    "latency.TradeoffPoint": "a record measure_tradeoff returns; plot_tradeoff checks what it is given",
+    "latency.timeline_figure": "takes no arguments (draws the cited TIMELINE)",
+    "latency.fid_figure": "takes no arguments (draws the cited CITED_FID)",
+    "distributed.cleanup": "takes no arguments",
+    "distributed.is_distributed": "takes no arguments",
+    "distributed.is_main": "takes no arguments",
+    "distributed.rank": "takes no arguments",
+    "distributed.world_size": "takes no arguments",
+    "distributed.gather_objects": "takes any picklable object, by design",
 }
 
 
 def covered_names() -> set[str]:
-    ids = [p.id for p in LOSS_CASES + DATA_CASES + METRIC_CASES + CONFIG_CASES + COURSE_CASES + TRAINER_CASES]
+    ids = [p.id for p in LOSS_CASES + DATA_CASES + METRIC_CASES + CONFIG_CASES + COURSE_CASES + TRAINER_CASES
+           + COLLAPSE_CASES + LIPSCHITZ_CASES + PATCH_MAPS_CASES + LATENCY_CASES + DISTRIBUTED_CASES
+           + STYLE_MIXING_CASES]
     return {i.split("-")[0] for i in ids} | set(MODELS) | COVERED_ELSEWHERE
 
 
