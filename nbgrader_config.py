@@ -13,9 +13,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # so `grading` imports from the course root
 
-from grading.preprocessors import HideHiddenTestTracebacks  # noqa: E402
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from grading.preprocessors import (CheckGuard, CourseExecute, GuardTestCells, HideHiddenTestTracebacks,  # noqa: E402
+                                   RestoreLockedCells)
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,  # noqa: E402
+                                    DeduplicateIds, GetGrades, IgnorePattern, LimitOutput, OverwriteCells,
+                                    OverwriteKernelspec, SaveAutoGrades)
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
@@ -23,11 +26,46 @@ c.CourseDirectory.course_id = "gan-course"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
 
+# Autograding a submission (`python -m grading autograde` runs each one in its own process and scratch
+# course, see grading/sandbox.py). nbgrader's own steps, plus the course's:
+#   RestoreLockedCells  released flags and points back on every known cell; deleted locked cells put back
+#   GuardTestCells      the guard around each autograded test cell (grading/kernel_guard.py)
+#   CourseExecute       nbgrader's Execute, with output capped per cell and a dead kernel zeroing only
+#                       the cells from the crash on
+#   CheckGuard          guard cells removed; a test cell that the submission skipped or tampered with
+#                       gets an error (no points)
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    RestoreLockedCells,
+    OverwriteCells,
+    CheckCellMetadata,
+]
+c.Autograde.autograde_preprocessors = [
+    GuardTestCells,
+    CourseExecute,
+    CheckGuard,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+
 # The autograder runs every chapter in fast mode (GAN_COURSE_FAST=1, set by `python -m grading`);
 # the slowest graded cell then takes a few seconds. 120 s leaves a wide margin on a slow laptop
-# (nbgrader's default is 30 s).
-c.Execute.timeout = 120
-c.Execute.interrupt_on_timeout = True
+# (nbgrader's default is 30 s). On a timeout the kernel is interrupted: that cell errors (no points)
+# and grading goes on with the next cell.
+c.CourseExecute.timeout = 120
+c.CourseExecute.interrupt_on_timeout = True
+c.CourseExecute.max_output_bytes = 1_000_000
+# Output still queued when a cell's reply arrives (a cell that printed hundreds of MB) must not abort
+# the notebook: wait up to 30 s for it, then go on. A test cell's error also comes in its reply, so
+# nbgrader still sees a failed test when its output is late.
+c.CourseExecute.iopub_timeout = 30
+c.CourseExecute.raise_on_iopub_timeout = False
 
 # Learners' outputs are capped so a runaway print cannot bloat the gradebook or feedback.
 c.LimitOutput.max_lines = 500

@@ -256,8 +256,10 @@ def bench_steps(quick: bool) -> list[dict]:
     return rows
 
 
-def bench_autograde(quick: bool, students: int = 30, chapter: str | None = None) -> list[dict]:
-    """Autograde a generated class (solutions and catalogue mistakes in turn) in a scratch course."""
+def bench_autograde(quick: bool, students: int = 30, chapter: str | None = None, jobs: int = 2) -> list[dict]:
+    """Autograde a generated class (solutions and catalogue mistakes in turn) in a scratch course,
+    with the instructor's pipeline (`python -m grading autograde`: each submission in its own
+    process and scratch course, with limits), ``jobs`` submissions at a time."""
     import nbformat
 
     from grading.course import chapters, fill_release, notebook_path, run_nbgrader
@@ -282,15 +284,17 @@ def bench_autograde(quick: bool, students: int = 30, chapter: str | None = None)
             path.parent.mkdir(parents=True)
             nbformat.write(fill_release(release, solution, patches), path)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "grading", "--course-root", str(course), "autograde", chapter],
-                       check=True, cwd=ROOT, capture_output=True, stdin=subprocess.DEVNULL)
+        graded = subprocess.run([sys.executable, "-m", "grading", "--course-root", str(course), "autograde", chapter,
+                                 "--jobs", str(jobs)],
+                                check=True, cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         autograde_s = time.perf_counter() - start
+        graded_ok = graded.stdout.count(": graded, ")
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "grading", "--course-root", str(course), "feedback", chapter],
                        check=True, cwd=ROOT, capture_output=True, stdin=subprocess.DEVNULL)
         feedback_s = time.perf_counter() - start
-    return [{"chapter": chapter, "students": students, "release_s": release_s, "autograde_s": autograde_s,
-             "per_student_s": autograde_s / students, "feedback_s": feedback_s}]
+    return [{"chapter": chapter, "students": students, "graded": graded_ok, "jobs": jobs, "release_s": release_s,
+             "autograde_s": autograde_s, "per_student_s": autograde_s / students, "feedback_s": feedback_s}]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -304,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=list(DEFAULT_SEEDS),
                         help="seeds for every training-quality figure (at least 4 for reported numbers)")
     parser.add_argument("--students", type=int, default=30, help="class size for the autograde section")
+    parser.add_argument("--jobs", type=int, default=2, help="submissions autograded at once (autograde section)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json", help="JSON output")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads for training (the tiny models run fastest on one; 0 = torch's default)")
@@ -318,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         "digits": lambda: bench_digits(args.quick, seeds),
         "conditional": lambda: bench_conditional(args.quick, seeds),
         "steps": lambda: bench_steps(args.quick),
-        "autograde": lambda: bench_autograde(args.quick, args.students),
+        "autograde": lambda: bench_autograde(args.quick, args.students, jobs=args.jobs),
     }
     results = {"machine": {"python": platform.python_version(), "torch": torch.__version__,
                            "cpu_threads": torch.get_num_threads(), "cuda": torch.cuda.is_available(),

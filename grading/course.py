@@ -22,6 +22,12 @@ def chapters(root: Path = ROOT) -> list[str]:
     return sorted(p.parent.name for p in (root / "solutions").glob("ch*/ch*.ipynb") if p.stem == p.parent.name)
 
 
+def released_chapters(root: Path = ROOT) -> list[str]:
+    """Chapter ids with a solution or a release (``notebooks/<id>/<id>.ipynb``), in order."""
+    released = {p.parent.name for p in (root / "notebooks").glob("ch*/ch*.ipynb") if p.stem == p.parent.name}
+    return sorted(released | set(chapters(root)))
+
+
 def notebook_path(root: Path, step: str, chapter: str, student: str | None = None) -> Path:
     """Where nbgrader keeps a chapter's notebook at a step (solutions, notebooks, submitted, ...)."""
     base = root / step if student is None else root / step / student
