@@ -155,8 +155,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_presets() -> int:
-    from gan_helpers.validate import lookup_preset  # noqa: F401  (documents where presets are checked)
-
     for name, fam in FAMILIES.items():
         config_cls, _ = fam.classes()
         mod = importlib.import_module(fam.module)

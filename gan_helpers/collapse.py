@@ -56,7 +56,7 @@ from gan_helpers.data import RING8_STD, digits, ring8, ring8_centres
 from gan_helpers.metrics import collapse_ratio, jsd, mode_coverage
 from gan_helpers.toy2d import ACTIVATIONS, Toy2DConfig, Toy2DTrainer
 from gan_helpers.validate import require_images, require_positive_int, require_shape
-from gan_helpers.widgets import front_end_attached
+from gan_helpers.widgets import front_end_attached, show_in
 
 MIN_COUNT = 20          # a mode is captured with ≥ 20 of 2,500 samples within 3 std (1/5 of its share)
 MBSTD_GROUP = 8         # points per minibatch-stddev group in the toy discriminator
@@ -282,7 +282,6 @@ def snapshots_figure(runs: list[CollapseRun], n_columns: int = 5) -> plt.Figure:
 def collapse_widget(runs: dict[str, CollapseRun]):
     """A slider over the snapshots and a switch between the settings (live face of :func:`show_collapse`)."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     if not isinstance(runs, dict):
         raise TypeError(f"collapse_widget runs: expected a dict {{setting: CollapseRun}}; got {type(runs).__name__}")
@@ -296,15 +295,12 @@ def collapse_widget(runs: dict[str, CollapseRun]):
 
     def redraw(*_) -> None:
         run = runs[switch.value]
-        with out:
-            out.clear_output(wait=True)
-            fig, (ax_scatter, ax_curve) = plt.subplots(1, 2, figsize=(9, 3.8))
-            plot_frame(run, min(slider.value, len(run.frames) - 1), ax_scatter)
-            coverage_curves([run], ax_curve)
-            ax_curve.axvline(run.frames[min(slider.value, len(run.frames) - 1)][0], color="black", lw=1)
-            fig.tight_layout()
-            display(fig)
-            plt.close(fig)
+        fig, (ax_scatter, ax_curve) = plt.subplots(1, 2, figsize=(9, 3.8))
+        plot_frame(run, min(slider.value, len(run.frames) - 1), ax_scatter)
+        coverage_curves([run], ax_curve)
+        ax_curve.axvline(run.frames[min(slider.value, len(run.frames) - 1)][0], color="black", lw=1)
+        fig.tight_layout()
+        show_in(out, fig)
 
     slider.observe(redraw, names="value")
     switch.observe(redraw, names="value")

@@ -67,7 +67,7 @@ from gan_helpers.data import digits, ring8, ring8_centres
 from gan_helpers.losses import d_loss_bce, g_loss_nonsaturating, g_loss_saturating
 from gan_helpers.metrics import collapse_ratio
 from gan_helpers.toy2d import MLPDiscriminator, MLPGenerator
-from gan_helpers.widgets import front_end_attached
+from gan_helpers.widgets import front_end_attached, show_in
 
 DATASETS = ("ring8", "digits")
 G_LOSSES = ("non-saturating", "saturating")
@@ -493,7 +493,6 @@ STATIC_GALLERY = (
 def dynamics_widget(initial: RunConfig = RunConfig()):
     """ipywidgets controls for :class:`RunConfig`'s switches; each change trains (or recalls) a run and redraws."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     controls = {
         "d_steps": widgets.Dropdown(options=[0, 1, 2, 5, 10], value=initial.d_steps, description="D steps / G step"),
@@ -515,11 +514,7 @@ def dynamics_widget(initial: RunConfig = RunConfig()):
         s = signature(result)
         status.value = (f"{config.label()}: trained {result.config.steps} steps in {result.seconds:.1f} s · "
                         f"D loss {s['d_loss']:.3f}, G loss {s['g_loss']:.2f}")
-        with out:
-            out.clear_output(wait=True)
-            axes = plot_run(result)
-            display(axes[0].figure)
-            plt.close(axes[0].figure)
+        show_in(out, plot_run(result)[0].figure)
 
     for control in controls.values():
         control.observe(redraw, names="value")

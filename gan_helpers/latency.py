@@ -54,7 +54,7 @@ from torch import nn
 from gan_helpers.data import RING8_STD, ring8_centres
 from gan_helpers.metrics import mode_coverage
 from gan_helpers.validate import require_positive_int, require_shape, require_tensor
-from gan_helpers.widgets import front_end_attached
+from gan_helpers.widgets import front_end_attached, show_in
 
 Clock = Callable[[], float]
 
@@ -594,7 +594,6 @@ def tradeoff_widget(points: Sequence[TradeoffPoint], network_seconds: dict[int, 
                     time_label: str = "wall-clock time"):
     """A slider over the measured step counts and a checkbox for the cited systems."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     _require_points(points, "tradeoff_widget points", need_diffusion=True)
     steps = sorted({p.steps for p in points if p.family.startswith("diffusion")})
@@ -603,14 +602,11 @@ def tradeoff_widget(points: Sequence[TradeoffPoint], network_seconds: dict[int, 
     out = widgets.Output()
 
     def redraw(_change=None) -> None:
-        with out:
-            out.clear_output(wait=True)
-            fig, axes = plt.subplots(1, 2, figsize=(12.5, 4.2), gridspec_kw={"width_ratios": [1.4, 1]})
-            plot_tradeoff(points, slider.value, axes, show_cited=cited.value, network_seconds=network_seconds,
-                          time_label=time_label)
-            fig.tight_layout()
-            display(fig)
-            plt.close(fig)
+        fig, axes = plt.subplots(1, 2, figsize=(12.5, 4.2), gridspec_kw={"width_ratios": [1.4, 1]})
+        plot_tradeoff(points, slider.value, axes, show_cited=cited.value, network_seconds=network_seconds,
+                      time_label=time_label)
+        fig.tight_layout()
+        show_in(out, fig)
 
     slider.observe(redraw, names="value")
     cited.observe(redraw, names="value")

@@ -62,13 +62,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 from torch import nn
 
 from gan_helpers.data import digits
 from gan_helpers.validate import require_positive_int, require_same_device, require_shape
-from gan_helpers.widgets import front_end_attached
+from gan_helpers.widgets import front_end_attached, show_in
 
 LN2 = math.log(2)
 
@@ -210,7 +209,6 @@ def plot_js_vs_w1(shift: float, width: float = 1.0, max_shift: float = 3.0,
 def js_vs_w1_widget(initial_shift: float = 0.5, width: float = 1.0):
     """An ipywidgets slider on the shift; the figure redraws on every move."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     _check_width(width)
     initial_shift = _check_number(initial_shift, "js_vs_w1_widget initial_shift")
@@ -219,11 +217,7 @@ def js_vs_w1_widget(initial_shift: float = 0.5, width: float = 1.0):
     out = widgets.Output()
 
     def redraw(change=None) -> None:
-        with out:
-            out.clear_output(wait=True)
-            fig = plot_js_vs_w1(slider.value, width)
-            display(fig)
-            plt.close(fig)
+        show_in(out, plot_js_vs_w1(slider.value, width))
 
     slider.observe(redraw, names="value")
     redraw()

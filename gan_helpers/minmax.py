@@ -38,7 +38,7 @@ import torch.nn.functional as F
 
 from gan_helpers.metrics import jsd
 from gan_helpers.toy1d import GameConfig, OneDGame
-from gan_helpers.widgets import front_end_attached
+from gan_helpers.widgets import front_end_attached, show_in
 
 LABELS = {
     "d_fake": "D's fake term  −log(1 − D)",
@@ -139,18 +139,13 @@ def plot_landscape(logit: float, fig: plt.Figure | None = None, logit_range: tup
 def landscape_widget(initial_logit: float = -5.0):
     """An ipywidgets slider on the fake's logit; the landscape figure redraws on every move."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     slider = widgets.FloatSlider(value=initial_logit, min=-8.0, max=8.0, step=0.1, description="logit a",
                                  continuous_update=False, readout_format=".1f")
     out = widgets.Output()
 
     def redraw(change=None) -> None:
-        with out:
-            out.clear_output(wait=True)
-            fig = plot_landscape(slider.value)
-            display(fig)
-            plt.close(fig)
+        show_in(out, plot_landscape(slider.value))
 
     slider.observe(redraw, names="value")
     redraw()

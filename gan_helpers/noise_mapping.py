@@ -321,7 +321,8 @@ def mapping_snapshots(seeds: Sequence[int] = (0, 1), config: MappingConfig | Non
 def mapping_widget(config: MappingConfig | None = None):
     """An ipywidgets control: "Retrain" trains a fresh pair with the next seed; a slider sets the steps."""
     import ipywidgets as widgets
-    from IPython.display import display
+
+    from gan_helpers.widgets import show_in
 
     state = {"config": config or MappingConfig()}
     out = widgets.Output()
@@ -330,11 +331,8 @@ def mapping_widget(config: MappingConfig | None = None):
     status = widgets.Label()
 
     def redraw(result: MappingResult) -> None:
-        with out:
-            out.clear_output(wait=True)
-            ax_map, _ = plot_mapping(result)
-            display(ax_map.figure)
-            plt.close(ax_map.figure)
+        ax_map, _ = plot_mapping(result)
+        show_in(out, ax_map.figure)
         status.value = f"seed {result.config.seed}: trained in {result.seconds:.2f} s"
 
     def retrain(_button=None, new_seed: bool = True) -> None:

@@ -72,7 +72,7 @@ from gan_helpers.cyclegan import (CycleGANConfig, CycleGANTrainer, PatchDiscrimi
 from gan_helpers.data import strokes_domains, strokes_pairs
 from gan_helpers.losses import bce_with_logits
 from gan_helpers.validate import require_images, require_positive_int, require_shape
-from gan_helpers.widgets import front_end_attached
+from gan_helpers.widgets import front_end_attached, show_in
 
 PATCH_LAYERS = (1, 2, 3, 4)
 BLUR_SIGMA = 1.5
@@ -420,13 +420,10 @@ def show_patch_maps(name: str = "china.jpg") -> None:
     def redraw(*_):
         n = slider.value
         probs = patch_map(discriminators[n], image)
-        with out:
-            out.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=(6.5, 4.6))
-            _, im = plot_patch_map(image, probs, n, ax, mask)
-            fig.colorbar(im, ax=ax, shrink=0.8, label="P(real)")
-            display(fig)
-            plt.close(fig)
+        fig, ax = plt.subplots(figsize=(6.5, 4.6))
+        _, im = plot_patch_map(image, probs, n, ax, mask)
+        fig.colorbar(im, ax=ax, shrink=0.8, label="P(real)")
+        show_in(out, fig)
 
     slider.observe(redraw, names="value")
     redraw()

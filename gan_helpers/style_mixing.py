@@ -284,7 +284,7 @@ def plot_truncation(G: StyleGAN2Generator, psis: Sequence[float] = (1.0, 0.7, 0.
 
 def show_mixing(G: StyleGAN2Generator, crossovers_static: Sequence[int] = (2, 4, 6), n: int = 4, seed: int = 0):
     """A crossover slider over :func:`plot_mixing_grid` (front end attached), or static grids at a few crossovers."""
-    from gan_helpers.widgets import front_end_attached
+    from gan_helpers.widgets import front_end_attached, show_in
 
     if front_end_attached():
         import ipywidgets as widgets
@@ -294,11 +294,7 @@ def show_mixing(G: StyleGAN2Generator, crossovers_static: Sequence[int] = (2, 4,
         slider = widgets.IntSlider(value=G.num_ws // 2, min=0, max=G.num_ws, description="crossover")
 
         def redraw(change=None):
-            with out:
-                out.clear_output(wait=True)
-                fig = plot_mixing_grid(G, slider.value, n, n, seed)
-                display(fig)
-                plt.close(fig)
+            show_in(out, plot_mixing_grid(G, slider.value, n, n, seed))
 
         slider.observe(redraw, names="value")
         display(widgets.VBox([slider, out]))
@@ -315,7 +311,7 @@ def show_mixing(G: StyleGAN2Generator, crossovers_static: Sequence[int] = (2, 4,
 
 def show_truncation(G: StyleGAN2Generator, n: int = 6, seed: int = 0):
     """A ψ slider (front end attached) over rows of the same z's at ψ = 1 and the chosen ψ, or a static figure."""
-    from gan_helpers.widgets import front_end_attached
+    from gan_helpers.widgets import front_end_attached, show_in
 
     if front_end_attached():
         import ipywidgets as widgets
@@ -325,11 +321,7 @@ def show_truncation(G: StyleGAN2Generator, n: int = 6, seed: int = 0):
         slider = widgets.FloatSlider(value=0.7, min=-1.0, max=1.5, step=0.05, description="ψ")
 
         def redraw(change=None):
-            with out:
-                out.clear_output(wait=True)
-                fig = plot_truncation(G, (1.0, slider.value), n, seed)
-                display(fig)
-                plt.close(fig)
+            show_in(out, plot_truncation(G, (1.0, slider.value), n, seed))
 
         slider.observe(redraw, names="value")
         display(widgets.VBox([slider, out]))

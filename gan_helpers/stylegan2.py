@@ -217,7 +217,6 @@ def upfirdn2d(x: torch.Tensor, f: torch.Tensor, up: int = 1, down: int = 1,
         x = F.pad(x, [0, up - 1, 0, 0, 0, up - 1])           # [B, C, H, up, W, up]: up-1 zeros after each pixel
         x = x.reshape(B, C, H * up, W * up)
     x = F.pad(x, list(padding))
-    k = f.shape[-1]
     weight = (f * gain).flip([0, 1]).to(x.dtype).repeat(C, 1, 1, 1)  # true convolution, one filter per channel
     x = F.conv2d(x, weight, groups=C)
     return x[:, :, ::down, ::down] if down > 1 else x

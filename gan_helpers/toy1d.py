@@ -13,7 +13,7 @@ and a fake batch (fakes detached), then a generator update with the non-saturati
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 from torch import nn

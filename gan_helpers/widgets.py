@@ -35,6 +35,20 @@ def front_end_attached() -> bool:
     return bool(os.environ.get("JPY_SESSION_NAME"))
 
 
+def show_in(out, fig: plt.Figure) -> None:
+    """Show ``fig`` in the ipywidgets ``Output`` ``out`` in place of what it showed, then close ``fig``.
+
+    Every live widget of the course redraws this way: a closed figure is not drawn a second time by
+    the inline backend, and ``clear_output(wait=True)`` avoids a flicker between the two frames.
+    """
+    from IPython.display import display
+
+    with out:
+        out.clear_output(wait=True)
+        display(fig)
+    plt.close(fig)
+
+
 def plot_game(game: OneDGame, ax: plt.Axes | None = None, n_samples: int = 4000,
               x_range: tuple[float, float] = (-5.0, 5.0)) -> plt.Axes:
     """Draw one moment of the 1-D game: real density, a histogram of G's samples, D's P(real) curve."""
@@ -81,17 +95,12 @@ def game_snapshots(game: OneDGame, at_steps: Sequence[int]) -> plt.Figure:
 def game_widget(game: OneDGame):
     """An ipywidgets control: buttons train one step, ten steps, or reset; the figure redraws."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     out = widgets.Output()
     buttons = {label: widgets.Button(description=label) for label in ("1 step", "10 steps", "Reset")}
 
     def redraw() -> None:
-        with out:
-            out.clear_output(wait=True)
-            ax = plot_game(game)
-            display(ax.figure)
-            plt.close(ax.figure)
+        show_in(out, plot_game(game).figure)
 
     def on_click(button) -> None:
         if button.description == "Reset":
