@@ -14,8 +14,9 @@ samples within 3 std). :data:`SETTINGS` holds the two settings the chapter compa
 * ``"minibatch stddev"``: the same, except that the discriminator sees one extra input, the
   minibatch standard deviation of its group of :data:`MBSTD_GROUP` points (:class:`MBStdDiscriminator`,
   built on :func:`minibatch_stddev`), so a batch of near-identical fakes gives itself away;
-* ``"tuned"``: the course's tuned preset ``gan-ring`` (R1, EMA of G, a deeper G, β = (0, 0.9)...),
-  for comparison.
+* ``"tuned"``: the course's tuned preset ``gan-ring`` (R1, EMA of G, a deeper and narrower G that
+  scales its noise up 30×, β = (0, 0.9)...), for comparison; on seed 2 it holds all 8 modes from step
+  600 on, with 97.7 % of its samples within 3 std at step 2,000.
 
 Runs are cached (calling twice returns the same object) and deterministic for a seed: the generator's
 initial weights, the fixed noise and the data stream are the same in every setting, so the settings

@@ -25,49 +25,61 @@ Each was kept because it raised the measured mode coverage or the high-quality f
 budget (seeds 0-3, 2,500 samples; the spec's targets are 8/8 modes at ≥ 98 % on the ring in 10 s and
 25/25 at ≥ 97 % on the grid in 60 s):
 
-* Adam with β = (0, 0.9) and a high learning rate (4e-3 ring, 2e-3 grid) for the GAN; the classic
-  (0.5, 0.999) lost modes on some seeds.
-* R1 on real points (Mescheder et al. 2018, γ = 0.3 ring / 1.0 grid, applied lazily every 4 steps as
-  in StyleGAN2): without it, at these learning rates, some seeds kept only 3-6 of the 8 modes.
-* A generator of 4 hidden layers (3 or 5-6 did worse) whose first layer starts 10× steeper
-  (``g_input_gain``): G must cut its connected latent space into separate modes, and the samples
-  that land in the cuts, between modes, are what keeps the high-quality fraction down; a steep first
-  layer makes sharp cuts sooner (about 97.4 % instead of 96.4 % after 1,500 steps on the ring).
+* **Noise scaled up before G's first layer** (``g_input_scale``: 30 on the ring, 10 on the grid). G
+  must cut its connected latent space into separate modes, and the samples that land in the cuts,
+  between modes, are what keeps the high-quality fraction down: sharp cuts need steep slopes in z.
+  Multiplying z by 30 is the same function at initialisation as a first layer 30× steeper, but Adam
+  moves each weight by about ``lr`` a step whatever its size, so the scaled input lets the first
+  layer's slopes grow 30× faster. On the ring (seeds 0-3, 4,000 steps, 64 units) this took the
+  high-quality fraction from 97.8 / 96.6 % (mean / worst, a 10× steeper initial layer instead) to
+  98.5 / 97.9 %; 300× was unstable (52-84 %).
+* **Narrow players, many steps.** 64 hidden units instead of 128 make a step about 2.3× cheaper, and
+  the extra steps were worth more than the width; PyTorch's fused Adam kernel (``fused_adam``) makes
+  a step about 15 % cheaper again.
+* Adam with β = (0, 0.9) (the classic (0.5, 0.999) lost modes on some seeds), learning rate 3e-3 on
+  the ring and 1e-3 on the grid (1.5e-3 was no better there).
+* R1 on real points (Mescheder et al. 2018, γ = 0.3, applied lazily every 4 steps as in StyleGAN2):
+  without it, at these learning rates, some seeds kept only 3-6 of the 8 modes; on the grid γ = 1
+  cost about 1 point of high quality and γ = 0.1 half a point.
+* A generator of 4 hidden layers (3 or 5-6 did worse).
 * Uniform noise on [-1, 1]² for the grid (as in DCGAN), a little better than Gaussian noise there.
 * The data are scaled to about unit size inside the players (``data_scale``: G's output is
   multiplied by it, D's input divided by it), so that default PyTorch initialisation suits both toys.
 * The learning rates decay linearly over the second half of the budget to 20 % (``decay_start``,
   ``lr_final``), and samples come from an exponential moving average of G's weights (``ema_beta`` =
-  0.99; Yazıcı et al. 2019). Decaying to zero was worse: the average then converges onto the last,
-  noisy generator.
-* WGAN-GP keeps the paper's λ = 10, n_critic = 5 and β = (0, 0.9) with a learning rate of 1e-3 and the
-  same generator. Five critic updates with a double backward each make a step ~2.5× dearer, so it
-  gets fewer steps in the same time and is well behind the GAN at these budgets.
+  0.99; Yazıcı et al. 2019): without the average, in an earlier round of tuning, the ring's worst
+  seed fell from 96.8 to 89 %.
+* WGAN-GP keeps the paper's λ = 10, n_critic = 5 and β = (0, 0.9), with the GAN's networks, noise
+  scaling and learning rates. Five critic updates with a double backward each make a step about 4×
+  dearer, so it gets far fewer steps in the same time and is well behind the GAN at these budgets.
 
 Budgets are step counts (:attr:`Toy2DConfig.steps`): wall-clock time on a shared 2-core machine is
 noisy, so each preset's budget is the target time multiplied by the speed measured on the course's
-2-core CPU with ``torch.set_num_threads(1)``: for the GAN 190 steps/s at batch 256 (ring) and 120 at
-batch 512 (grid; 103-133 in repeated measurements), and 47 steps/s for WGAN-GP (batch 256 × 5 critic
-updates). On that busy machine a second intra-op thread made these small MLPs several times *slower*.
+2-core CPU with ``torch.set_num_threads(1)`` (a second intra-op thread made these small MLPs slower on
+that machine), with some room: for the GAN about 500 steps/s at batch 256 (ring: 4,000 steps, about
+8 s) and 320-340 at batch 512 (grid: 17,000 steps, 50-54 s); for WGAN-GP (batch 256 × 5 critic
+updates) about 120 steps/s on the ring (1,000 steps) and 90 on the grid (4,500 steps).
 :meth:`Toy2DTrainer.train_for` also takes a budget in seconds, but the learning-rate schedule follows
 ``config.steps``: a run stopped early by the clock misses the final decay.
 
-Measured at the budgets (``torch.manual_seed(seed)`` before building the trainer, then 2,500 samples
-after ``torch.manual_seed(10_000 + seed)``; a mode is captured with ≥ 20 high-quality samples; one
-thread; wall time per run with the machine lightly loaded: gan-ring 8.6-9.9 s, gan-grid 59 s,
-wgan-gp-ring 9.1-10.2 s, wgan-gp-grid 55-60 s)::
+Measured with ``python -m benchmarks --only toys`` (``torch.manual_seed(seed)`` before building the
+trainer, then 2,500 samples after ``torch.manual_seed(10_000 + seed)``; a mode is captured with ≥ 20
+high-quality samples; one thread)::
 
-    preset          steps   modes captured (seeds 0-3)   high quality, % (seeds 0-3)   mean / worst
-    gan-ring        1,900   8, 8, 8, 8                   97.32, 97.72, 97.96, 96.80    97.45 / 96.80
-    gan-grid        7,200   25, 25, 25, 25               93.28, 96.64, 97.36, 97.08    96.09 / 93.28
-    wgan-gp-ring      470   0, 4, 4, 6                    0.00, 10.72, 10.36, 10.56     7.91 /  0.00
-    wgan-gp-grid    2,800   24, 20, 20, 18               84.44, 74.84, 58.28, 74.40    72.99 / 58.28
+    preset          steps   modes captured (seeds 0-3)   high quality, % (seeds 0-3)   mean / worst   wall time
+    gan-ring        4,000   8, 8, 8, 8                   98.00, 98.72, 98.96, 98.68    98.59 / 98.00   ≤ 7.8 s
+    gan-grid       17,000   25, 25, 25, 25               97.48, 97.84, 96.80, 96.92    97.26 / 96.80   ≤ 50 s
+    wgan-gp-ring    1,000   7, 8, 7, 8                   51.72, 92.36, 83.44, 91.56    79.77 / 51.72   ≤ 8.0 s
+    wgan-gp-grid    4,500   20, 19, 15, 19                                             74.07 / 67.36   ≤ 36 s
 
-So the GAN presets capture every mode on every seed, but miss the spec's quality targets (≥ 98 % on
-the ring, ≥ 97 % on the grid, on every seed); WGAN-GP is far behind in these budgets (section 8:
-"WGAN reduces collapse; it does not remove it" — and here it is simply slower). With more steps the
-GAN goes on sharpening: in tuning runs 2,500 steps at batch 256 put 98.2-98.6 % of the ring's samples
-within 3 std (seeds 0 and 2).
+(the other core of the machine was busy with another single-threaded job). The ring meets the
+spec's target on every seed (8/8, ≥ 98 %, in 10 s). The grid captures all 25 modes on every seed
+with 97.3 % high quality on average, but two seeds stay just under the 97 % target (96.8 and
+96.9 %); in tuning, more steps kept helping (14,000 steps gave 96.0-97.6 %), so a faster machine or
+a longer budget gets there. Seeds 4-7 of the ring preset scored 97.52, 98.88, 99.20 and 97.84 %
+(8/8 each): the ≥ 98 % of seeds 0-3 is not a guarantee for every seed. WGAN-GP is far behind in
+these budgets (section 8: "WGAN reduces collapse; it does not remove it", and here it is simply
+slower); with 128 units, no noise scaling and 470 steps it kept only 0-6 of the ring's modes.
 
 Usage::
 
@@ -95,6 +107,7 @@ from torch import nn
 from gan_helpers.data import grid25, grid25_centres, ring8, ring8_centres
 from gan_helpers.losses import (critic_loss_wasserstein, d_loss_bce, g_loss_nonsaturating,
                                 g_loss_wasserstein, gradient_penalty, r1_penalty)
+from gan_helpers.training import linear_decay
 from gan_helpers.validate import lookup_preset, require_positive_int, require_shape
 
 DATASETS = {
@@ -127,14 +140,16 @@ class MLPGenerator(nn.Module):
 
     The output layer is linear (the toys are not bounded like images); the result is multiplied by
     ``scale``, so the network itself works in units of about 1. ``input_gain`` multiplies the first
-    layer's initial weights and bias (PyTorch's default initialisation times the gain).
+    layer's initial weights and bias (PyTorch's default initialisation times the gain);
+    ``input_scale`` multiplies the noise before the first layer (see :attr:`Toy2DConfig.g_input_scale`).
     """
 
     def __init__(self, z_dim: int = 2, width: int = 128, depth: int = 3, activation: str = "relu",
-                 scale: float = 1.0, input_gain: float = 1.0) -> None:
+                 scale: float = 1.0, input_gain: float = 1.0, input_scale: float = 1.0) -> None:
         super().__init__()
         self.z_dim = require_positive_int(z_dim, "z_dim")
         self.scale = float(scale)
+        self.input_scale = float(input_scale)
         self.net = _mlp(z_dim, 2, width, depth, activation)
         with torch.no_grad():  # a steeper first layer: see Toy2DConfig.g_input_gain
             self.net[0].weight.mul_(input_gain)
@@ -142,7 +157,7 @@ class MLPGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         require_shape(z, [None, self.z_dim], "MLPGenerator input z", like=self)
-        return self.net(z) * self.scale  # [B, z_dim] → [B, 2]
+        return self.net(z * self.input_scale) * self.scale  # [B, z_dim] → [B, 2]
 
 
 class MLPDiscriminator(nn.Module):
@@ -174,6 +189,13 @@ class Toy2DConfig:
         loss: ``"bce"`` (non-saturating GAN) or ``"wgan-gp"``.
         z_dim: noise dimension; z_dist: ``"normal"`` (N(0, I)) or ``"uniform"`` (on [-1, 1]^z_dim).
         g_input_gain: G's first layer starts with PyTorch's default weights and bias times this.
+        g_input_scale: G multiplies its noise by this before its first layer. At initialisation that
+            is the same function as a first layer ``g_input_scale`` times steeper (``g_input_gain``),
+            but it trains differently: Adam moves every weight by about ``lr`` a step whatever its
+            size, so a scaled input turns each such step into a ``g_input_scale`` times larger change
+            of the first layer's slopes, where a larger gain makes the same step relatively smaller.
+        fused_adam: use PyTorch's fused Adam kernel (the same update, rounded differently; on the CPU
+            about 15 % cheaper a step for these small networks). CPU and CUDA only.
         g_width, g_depth, d_width, d_depth: hidden width and number of hidden layers of G and D.
         activation: ``"relu"``, ``"leaky_relu"`` (slope 0.2), ``"elu"`` or ``"tanh"`` for both players.
         data_scale: G's output is multiplied by it and D's input divided by it.
@@ -195,6 +217,7 @@ class Toy2DConfig:
     z_dim: int = 2
     z_dist: str = "normal"
     g_input_gain: float = 1.0
+    g_input_scale: float = 1.0
     g_width: int = 128
     g_depth: int = 3
     d_width: int = 128
@@ -213,6 +236,7 @@ class Toy2DConfig:
     decay_start: float = 1.0
     lr_final: float = 0.0
     ema_beta: float = 0.0
+    fused_adam: bool = False
 
     def __post_init__(self) -> None:
         if self.data not in DATASETS:
@@ -226,7 +250,7 @@ class Toy2DConfig:
         for name in ("z_dim", "g_width", "g_depth", "d_width", "d_depth", "batch_size", "n_critic", "steps",
                      "r1_every"):
             require_positive_int(getattr(self, name), name)
-        for name in ("lr_g", "lr_d", "data_scale", "g_input_gain"):
+        for name in ("lr_g", "lr_d", "data_scale", "g_input_gain", "g_input_scale"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name}: expected a positive number; got {getattr(self, name)}")
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
@@ -237,6 +261,8 @@ class Toy2DConfig:
             raise ValueError(f"lr_final: expected a fraction in [0, 1]; got {self.lr_final}")
         if not 0 <= self.ema_beta < 1:
             raise ValueError(f"ema_beta: expected a number in [0, 1); got {self.ema_beta}")
+        if not isinstance(self.fused_adam, bool):
+            raise TypeError(f"fused_adam: expected True or False; got {self.fused_adam!r}")
         for name in ("gp_weight", "r1_gamma"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}: expected a non-negative number; got {getattr(self, name)}")
@@ -248,32 +274,30 @@ class Toy2DConfig:
 
     def lr_factor(self, step: int) -> float:
         """Multiplier of both learning rates at (0-based) step ``step``: 1, then linear to ``lr_final``."""
-        start = self.decay_start * self.steps
-        if step < start or self.decay_start >= 1:
-            return 1.0
-        progress = min(1.0, (step - start) / (self.steps - start))  # 0 → 1 over the decay
-        return 1.0 - (1.0 - self.lr_final) * progress
+        return linear_decay(step, self.steps, self.decay_start, self.lr_final)
 
 
-_GAN = dict(loss="bce", g_depth=4, g_input_gain=10.0, betas=(0.0, 0.9), r1_every=4, decay_start=0.5,
-            lr_final=0.2, ema_beta=0.99)
-_WGAN_GP = dict(loss="wgan-gp", g_depth=4, g_input_gain=10.0, batch_size=256, lr_g=1e-3, lr_d=1e-3,
-                betas=(0.0, 0.9), n_critic=5, gp_weight=10.0, decay_start=0.5, lr_final=0.2, ema_beta=0.99)
+_GAN = dict(loss="bce", g_width=64, d_width=64, g_depth=4, betas=(0.0, 0.9), r1_every=4, decay_start=0.5,
+            lr_final=0.2, ema_beta=0.99, fused_adam=True)
+_WGAN_GP = dict(loss="wgan-gp", g_width=64, d_width=64, g_depth=4, batch_size=256, betas=(0.0, 0.9), n_critic=5,
+                gp_weight=10.0, decay_start=0.5, lr_final=0.2, ema_beta=0.99, fused_adam=True)
 
 PRESETS: dict[str, Toy2DConfig] = {
     # For tests and quick demos: a few milliseconds a step.
     "tiny": Toy2DConfig(data="ring8", loss="bce", g_width=64, g_depth=3, d_width=64, d_depth=2, batch_size=128,
                         data_scale=2.0, g_input_gain=10.0, lr_g=4e-3, lr_d=4e-3, betas=(0.0, 0.9), r1_gamma=0.3,
                         r1_every=4, steps=600, decay_start=0.5, lr_final=0.2, ema_beta=0.99),
-    # Budgets: 10 s (ring) and 60 s (grid) at the speeds measured on the course's 2-core CPU, one thread:
-    # 190 steps/s for the GAN at batch 256 (ring), 120 at batch 512 (grid), 47 for WGAN-GP (batch 256 and
-    # five critic updates per step). On the ring, batch 256 for 1,900 steps beat batch 512 for 1,200.
-    "gan-ring": Toy2DConfig(data="ring8", data_scale=2.0, batch_size=256, lr_g=4e-3, lr_d=4e-3, r1_gamma=0.3,
-                            steps=1900, **_GAN),
-    "gan-grid": Toy2DConfig(data="grid25", data_scale=4.0, z_dist="uniform", lr_g=2e-3, lr_d=2e-3, r1_gamma=1.0,
-                            steps=7200, **_GAN),
-    "wgan-gp-ring": Toy2DConfig(data="ring8", data_scale=2.0, steps=470, **_WGAN_GP),
-    "wgan-gp-grid": Toy2DConfig(data="grid25", data_scale=4.0, steps=2800, **_WGAN_GP),
+    # Budgets: 10 s (ring) and 60 s (grid) at the speeds measured on the course's 2-core CPU, one thread
+    # (see the module docstring): about 500 steps/s for the GAN at batch 256 (ring), 330 at batch 512
+    # (grid), 120 for WGAN-GP (batch 256 and five critic updates per step).
+    "gan-ring": Toy2DConfig(data="ring8", data_scale=2.0, batch_size=256, g_input_scale=30.0, lr_g=3e-3, lr_d=3e-3,
+                            r1_gamma=0.3, steps=4000, **_GAN),
+    "gan-grid": Toy2DConfig(data="grid25", data_scale=4.0, z_dist="uniform", batch_size=512, g_input_scale=10.0,
+                            lr_g=1e-3, lr_d=1e-3, r1_gamma=0.3, steps=17000, **_GAN),
+    "wgan-gp-ring": Toy2DConfig(data="ring8", data_scale=2.0, g_input_scale=30.0, lr_g=3e-3, lr_d=3e-3, steps=1000,
+                                **_WGAN_GP),
+    "wgan-gp-grid": Toy2DConfig(data="grid25", data_scale=4.0, z_dist="uniform", g_input_scale=10.0, lr_g=1e-3,
+                                lr_d=1e-3, steps=4500, **_WGAN_GP),
 }
 
 
@@ -313,11 +337,15 @@ class Toy2DTrainer:
         c = self.config
         self.device = torch.device(device)
         self.G = MLPGenerator(c.z_dim, c.g_width, c.g_depth, c.activation, c.data_scale,
-                              c.g_input_gain).to(self.device)
+                              c.g_input_gain, c.g_input_scale).to(self.device)
         self.D = MLPDiscriminator(c.d_width, c.d_depth, c.activation, c.data_scale).to(self.device)
         self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if c.ema_beta > 0 else self.G
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=c.lr_g, betas=c.betas)
-        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=c.lr_d, betas=c.betas)
+        if c.fused_adam and self.device.type not in ("cpu", "cuda"):
+            raise ValueError(f"fused_adam: PyTorch's fused Adam runs on 'cpu' and 'cuda'; got device "
+                             f"{self.device.type!r} (use a config with fused_adam=False)")
+        fused = True if c.fused_adam else None
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=c.lr_g, betas=c.betas, fused=fused)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=c.lr_d, betas=c.betas, fused=fused)
         self.fixed_z = self.noise(2500)
         self.step_count = 0
         self.last_r1 = 0.0  # the lazy R1 penalty's latest value, reported on every step like StyleGAN2's
@@ -374,7 +402,8 @@ class Toy2DTrainer:
         logs: dict[str, float] = {}
         for real in real_all.chunk(n_critic):  # n_critic × [b, 2]
             b = real.shape[0]
-            fake = self.G(self.noise(b)).detach()  # [b, 2]
+            with torch.no_grad():  # D's update needs no graph through G
+                fake = self.G(self.noise(b))  # [b, 2]
             scores = self.D(torch.cat([real, fake]))  # [2b]
             if c.loss == "bce":
                 d_loss = d_loss_bce(scores[:b], scores[b:])

@@ -125,6 +125,26 @@ class BatchStream:
         self.epoch = int(state["epoch"])
 
 
+def linear_decay(step: int, steps: int, decay_start: float, final: float) -> float:
+    """A learning-rate multiplier: 1 until step ``decay_start * steps``, then linear down to ``final``
+    at step ``steps``, and ``final`` after it (``decay_start = 1`` keeps it at 1 throughout).
+
+    Used by the trainers' schedules (:meth:`gan_helpers.toy2d.Toy2DConfig.lr_factor`,
+    :meth:`gan_helpers.conditional.ConditionalTrainer.lr_scale`). ``step`` is 0-based.
+    """
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        raise ValueError(f"step: expected a non-negative int; got {step!r}")
+    require_positive_int(steps, "steps")
+    for name, value in (("decay_start", decay_start), ("final", final)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ValueError(f"{name}: expected a fraction in [0, 1]; got {value!r}")
+    start = decay_start * steps
+    if step <= start or decay_start >= 1:
+        return 1.0
+    progress = min(1.0, (step - start) / (steps - start))  # 0 → 1 over the decay
+    return 1.0 - (1.0 - final) * progress
+
+
 def rng_state() -> dict:
     """The random-number states of Python, NumPy and torch (CPU, and CUDA).
 

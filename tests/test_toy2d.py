@@ -101,6 +101,7 @@ def test_presets_exist_and_unknown_names_are_listed():
     ("r1_every", 0, r"r1_every: expected a positive int; got 0"),
     ("z_dist", "cauchy", r"z_dist: expected 'normal' or 'uniform'; got 'cauchy'"),
     ("g_input_gain", 0.0, r"g_input_gain: expected a positive number; got 0.0"),
+    ("g_input_scale", -3.0, r"g_input_scale: expected a positive number; got -3.0"),
     ("lr_final", 1.5, r"lr_final: expected a fraction in \[0, 1\]; got 1.5"),
 ])
 def test_config_rejects_bad_values(field, value, message):
@@ -144,6 +145,34 @@ def test_noise_distributions_and_generator_input_gain():
     torch.testing.assert_close(steep.net[0].weight, 10 * plain.net[0].weight)
     torch.testing.assert_close(steep.net[0].bias, 10 * plain.net[0].bias)
     torch.testing.assert_close(steep.net[2].weight, plain.net[2].weight)
+
+
+def test_generator_input_scale_multiplies_the_noise_not_the_weights():
+    torch.manual_seed(0)
+    plain = MLPGenerator(width=16)
+    torch.manual_seed(0)
+    scaled = MLPGenerator(width=16, input_scale=30.0)
+    torch.testing.assert_close(scaled.net[0].weight, plain.net[0].weight)  # same initial weights
+    z = torch.randn(8, 2)
+    torch.testing.assert_close(scaled(z), plain(30 * z))  # ... applied to 30 times the noise
+    assert Toy2DTrainer(tiny(g_input_scale=30.0)).G.input_scale == 30.0
+
+
+def test_fused_adam_is_the_same_update_as_plain_adam():
+    """fused_adam changes only the kernel: after 5 steps the weights agree to rounding."""
+    runs = []
+    for fused in (False, True):
+        torch.manual_seed(0)
+        t = Toy2DTrainer(tiny(fused_adam=fused))
+        assert t.opt_G.defaults["fused"] is (True if fused else None)
+        t.train_for(steps=5)
+        runs.append(t)
+    for a, b in zip(runs[0].G.parameters(), runs[1].G.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+    with pytest.raises(TypeError, match="fused_adam: expected True or False; got 1"):
+        tiny(fused_adam=1)
+    with pytest.raises(ValueError, match="fused_adam: PyTorch's fused Adam runs on 'cpu' and 'cuda'; got device 'meta'"):
+        Toy2DTrainer(tiny(fused_adam=True), device="meta")
 
 
 # -- trainer ----------------------------------------------------------------------------------------

@@ -153,3 +153,18 @@ def test_errors_name_what_is_wrong(tmp_path):
             return {"d_loss": math.nan}
     with pytest.raises(FloatingPointError, match="non-finite losses"):
         fit(Exploding(), points(), steps=2, batch_size=8, progress=False)
+
+
+def test_linear_decay_is_flat_then_linear_then_flat():
+    from gan_helpers.training import linear_decay
+    assert [linear_decay(s, 100, 0.5, 0.2) for s in (0, 49, 50)] == [1.0, 1.0, 1.0]
+    assert linear_decay(75, 100, 0.5, 0.2) == pytest.approx(0.6)   # halfway from 1 to 0.2
+    assert linear_decay(100, 100, 0.5, 0.2) == pytest.approx(0.2) and linear_decay(500, 100, 0.5, 0.2) == pytest.approx(0.2)
+    assert linear_decay(5, 10, 0.0, 0.0) == pytest.approx(0.5)     # decay from the first step
+    assert linear_decay(99, 100, 1.0, 0.0) == 1.0                  # decay_start 1: constant
+    for args, message in [((-1, 10, 0.5, 0.2), "step: expected a non-negative int; got -1"),
+                          ((0, 0, 0.5, 0.2), "steps: expected a positive int; got 0"),
+                          ((0, 10, 1.5, 0.2), r"decay_start: expected a fraction in \[0, 1\]; got 1.5"),
+                          ((0, 10, 0.5, -0.1), r"final: expected a fraction in \[0, 1\]; got -0.1")]:
+        with pytest.raises(ValueError, match=message):
+            linear_decay(*args)
