@@ -214,6 +214,12 @@ def test_presets_and_config_validation():
         ConditionalConfig(loss="hinge", label_smoothing=0.1)
     with pytest.raises(TypeError, match="expected a ConditionalConfig or a preset name; got dict"):
         ConditionalTrainer({"arch": "mlp"})
+    with pytest.raises(ValueError, match=r"lr_decay_start: expected a number in \[0, 1\]; got 1.5"):
+        ConditionalConfig(lr_decay_start=1.5)
+    with pytest.raises(ValueError, match=r"lr_decay_final: expected a number in \[0, 1\]; got -0.1"):
+        ConditionalConfig(lr_decay_final=-0.1)
+    with pytest.raises(ValueError, match=r"lr_decay_start: expected a number in \[0, 1\]; got '0.5'"):
+        ConditionalConfig(lr_decay_start="0.5")
     tiny = ConditionalConfig.preset("tiny")
     assert (tiny.arch, tiny.resolution, tiny.channels, tiny.num_classes) == ("mlp", 8, 1, 10)
     d32 = ConditionalConfig.preset("digits32")
@@ -374,6 +380,22 @@ def test_ema_generator_is_the_moving_average_and_makes_the_grid():
     assert ConditionalTrainer(MLP).generator_ema is None
     with pytest.raises(ValueError, match=r"ema_decay: expected a value in \[0, 1\) \(0 = no EMA\); got 1.0"):
         ConditionalConfig(ema_decay=1.0)
+
+
+def test_lr_decay_schedule():
+    """Constant up to the decay start, linear down to ``lr_decay_final`` at ``steps``, flat beyond."""
+    tr = ConditionalTrainer(cfg("mlp", lr_g=2e-3, lr_d=1e-3, steps=100, lr_decay_start=0.6, lr_decay_final=0.2))
+    assert [tr.lr_scale(s) for s in (0, 30, 60)] == [1.0, 1.0, 1.0]
+    assert tr.lr_scale(80) == pytest.approx(0.6)     # halfway from step 60 to step 100: 1 - 0.8 / 2
+    assert tr.lr_scale(100) == pytest.approx(0.2) and tr.lr_scale(150) == pytest.approx(0.2)
+    tr.step_count = 80                                # the optimisers get the scaled rates at the next step
+    tr.step(images_labels(tr.config))
+    assert tr.opt_g.param_groups[0]["lr"] == pytest.approx(2e-3 * 0.6)
+    assert tr.opt_d.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.6)
+    constant = ConditionalTrainer(cfg("mlp", steps=100))  # the default: no decay
+    assert all(constant.lr_scale(s) == 1.0 for s in (0, 50, 100, 200))
+    whole = ConditionalTrainer(cfg("mlp", steps=10, lr_decay_start=0.0))  # decay from the first step, to 0
+    assert [whole.lr_scale(s) for s in (0, 5, 10)] == pytest.approx([1.0, 0.5, 0.0])
 
 
 def test_load_state_dict_refuses_another_config():
