@@ -117,15 +117,14 @@ def bench_chapters(quick: bool) -> list[dict]:
     return rows
 
 
-MODE_MIN_COUNT = 20  # a mode counts as captured with at least 20 of the 2,500 samples within 3 std of it
-
-
 def bench_toys(quick: bool, seeds: tuple[int, ...]) -> list[dict]:
     """Mode coverage of the 2-D GAN and WGAN-GP presets within wall-clock budgets.
 
     2,500 samples per run; high quality = within 3 std of a centre; a mode is captured with at least
-    :data:`MODE_MIN_COUNT` high-quality samples (stricter than the 1 of the PacGAN code).
+    ``gan_helpers.collapse.MIN_COUNT`` (20) high-quality samples, as in chapter 4 (stricter than the 1
+    of the PacGAN code).
     """
+    from gan_helpers.collapse import MIN_COUNT
     from gan_helpers.data import toy_centres, toy_std
     from gan_helpers.metrics import mode_coverage
     from gan_helpers.toy2d import Toy2DConfig, Toy2DTrainer
@@ -148,7 +147,7 @@ def bench_toys(quick: bool, seeds: tuple[int, ...]) -> list[dict]:
                     wall.append(time.perf_counter() - start)
                     torch.manual_seed(10_000 + seed)
                     cov = mode_coverage(trainer.sample(2500), toy_centres(data), toy_std(data),
-                                        min_count=MODE_MIN_COUNT)
+                                        min_count=MIN_COUNT)
                     modes.append(cov["modes_captured"])
                     quality.append(cov["high_quality_fraction"])
                     kl.append(cov["reverse_kl"])

@@ -85,7 +85,7 @@ import torch.nn as nn
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
 from gan_helpers.losses import bce_with_logits, d_loss_hinge, g_loss_hinge, g_loss_nonsaturating
-from gan_helpers.training import linear_decay
+from gan_helpers.training import linear_decay, set_learning_rates
 from gan_helpers.validate import (lookup_preset, require_images, require_positive_int, require_power_of_two,
                                   require_same_batch, require_shape, require_tensor)
 
@@ -512,10 +512,8 @@ class ConditionalTrainer:
 
     def _set_lr(self) -> None:
         """Set both optimisers' learning rates for the coming step (``config.lr_* · lr_scale(step_count)``)."""
-        scale = self.lr_scale(self.step_count)
-        for opt, lr in ((self.opt_d, self.config.lr_d), (self.opt_g, self.config.lr_g)):
-            for group in opt.param_groups:
-                group["lr"] = lr * scale
+        set_learning_rates(self.lr_scale(self.step_count),
+                           (self.opt_d, self.config.lr_d), (self.opt_g, self.config.lr_g))
 
     def step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, float]:
         """One D update then one G update on ``batch = (images [B, C, R, R] in [-1, 1], labels [B] int64)``.

@@ -107,7 +107,7 @@ from torch import nn
 from gan_helpers.data import grid25, grid25_centres, ring8, ring8_centres
 from gan_helpers.losses import (critic_loss_wasserstein, d_loss_bce, g_loss_nonsaturating,
                                 g_loss_wasserstein, gradient_penalty, r1_penalty)
-from gan_helpers.training import linear_decay
+from gan_helpers.training import linear_decay, set_learning_rates
 from gan_helpers.validate import lookup_preset, require_positive_int, require_shape
 
 DATASETS = {
@@ -371,11 +371,10 @@ class Toy2DTrainer:
         """How many real points one :meth:`step` wants: ``batch_size * n_critic``."""
         return self.config.batch_size * self.config.n_critic
 
-    def _set_lr(self) -> None:
-        factor = self.config.lr_factor(self.step_count)
-        for opt, lr in ((self.opt_G, self.config.lr_g), (self.opt_D, self.config.lr_d)):
-            for group in opt.param_groups:
-                group["lr"] = lr * factor
+    def _set_lr(self) -> float:
+        """Both optimisers at their rates for the coming step; returns the schedule's factor."""
+        return set_learning_rates(self.config.lr_factor(self.step_count),
+                                  (self.opt_G, self.config.lr_g), (self.opt_D, self.config.lr_d))
 
     def step(self, batch: torch.Tensor | tuple) -> dict[str, float]:
         """One iteration: ``n_critic`` discriminator updates, then one generator update.
@@ -397,7 +396,7 @@ class Toy2DTrainer:
         if real_all.shape[0] < n_critic:
             raise ValueError(f"batch: {n_critic} critic updates need at least {n_critic} points; "
                              f"got {real_all.shape[0]}")
-        self._set_lr()
+        lr_factor = self._set_lr()
         self.D.requires_grad_(True)
         logs: dict[str, float] = {}
         for real in real_all.chunk(n_critic):  # n_critic × [b, 2]
@@ -435,7 +434,7 @@ class Toy2DTrainer:
             with torch.no_grad():
                 ema, cur = list(self.G_ema.parameters()), list(self.G.parameters())
                 torch._foreach_lerp_(ema, cur, 1.0 - c.ema_beta)
-        logs.update(d_loss=d_loss.item(), g_loss=g_loss.item(), lr_factor=c.lr_factor(self.step_count))
+        logs.update(d_loss=d_loss.item(), g_loss=g_loss.item(), lr_factor=lr_factor)
         self.step_count += 1
         return logs
 

@@ -145,6 +145,14 @@ def linear_decay(step: int, steps: int, decay_start: float, final: float) -> flo
     return 1.0 - (1.0 - final) * progress
 
 
+def set_learning_rates(factor: float, *optimisers_and_rates: tuple[torch.optim.Optimizer, float]) -> float:
+    """Set every parameter group of each ``(optimiser, base_lr)`` pair to ``base_lr * factor``; returns ``factor``."""
+    for optimiser, base_lr in optimisers_and_rates:
+        for group in optimiser.param_groups:
+            group["lr"] = base_lr * factor
+    return factor
+
+
 def rng_state() -> dict:
     """The random-number states of Python, NumPy and torch (CPU, and CUDA).
 
