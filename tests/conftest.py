@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import torch
 
 from grading.course import ROOT, chapters, notebook_path, run_nbgrader
 
@@ -27,6 +28,21 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Run a module's tests on one intra-op thread, then restore the setting.
+
+    The course's reference networks are tiny: a second thread gains nothing, and on a busy 2-core
+    machine contending OpenMP threads made training steps 10-80x slower (measured). One thread also
+    fixes the order of floating-point reductions, so a computation repeated in another process with
+    one thread (the distributed workers) gives the same bits.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def read_nb(path: Path) -> nbformat.NotebookNode:

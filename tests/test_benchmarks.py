@@ -15,6 +15,7 @@ def test_benchmark_quick_run_writes_every_section(root, tmp_path):
     sections = results["sections"]
     assert set(sections) == {"chapters", "toys", "digits", "conditional", "steps", "autograde"}
     assert results["seeds"] == [0, 1]
+    assert results["machine"]["reference_gan_steps_per_s"] > 0
     toys = sections["toys"]["rows"]
     assert {(r["model"], r["data"]) for r in toys} == {(m, d) for m in ("gan", "wgan-gp") for d in ("ring8", "grid25")}
     for row in toys:
@@ -28,3 +29,19 @@ def test_benchmark_quick_run_writes_every_section(root, tmp_path):
     assert sections["autograde"]["rows"][0]["students"] == 2
     for section in sections:
         assert f"## {section}" in result.stdout, f"the {section} table was not printed"
+
+
+def test_steps_for_budget_fills_the_budget_at_the_measured_speed():
+    from benchmarks.run import BUDGET_MARGIN, steps_for_budget
+
+    now = [0.0]
+    calls = []
+
+    def run_steps(n):  # a machine that takes 10 ms a step
+        calls.append(n)
+        now[0] += 0.01 * n
+
+    steps, rate = steps_for_budget(run_steps, seconds=60.0, probe_steps=300, clock=lambda: now[0])
+    assert calls == [30, 300], f"expected a 30-step warm-up, then 300 timed steps; got {calls}"
+    assert abs(rate - 100.0) < 1e-6, f"10 ms a step is 100 steps/s; got {rate}"
+    assert steps == int(100 * 60 * BUDGET_MARGIN), f"expected {int(100 * 60 * BUDGET_MARGIN)} steps; got {steps}"

@@ -25,13 +25,7 @@ CONFIGS = {"mlp": MLP, "conv": CONV}
 KINDS = [(arch, disc) for arch in CONFIGS for disc in ("concat", "projection")]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """These nets are tiny: on a shared 2-core machine a second intra-op thread only adds waiting."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def cfg(arch: str, **changes) -> ConditionalConfig:

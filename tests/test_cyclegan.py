@@ -29,14 +29,7 @@ OFFICIAL_RESNET_6BLOCKS = 7_837_699
 OFFICIAL_PATCHGAN_INSTANCE_3CH = 2_764_737
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Run these tiny networks on one thread: they gain nothing from intra-op threads, and on a loaded
-    2-core machine contending OpenMP threads made each training step over ten times slower."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def images(b, c=3, r=32, seed=0):

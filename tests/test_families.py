@@ -16,12 +16,7 @@ from gan_helpers.training import fit, load_checkpoint
 BATCH = {"toy2d": 64, "wgan-gp": 10}  # every other family trains on 4 images per step here
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def build(name):

@@ -118,12 +118,15 @@ def test_map_summary_counts_patches_by_where_they_lie():
 
 
 def test_training_is_deterministic_and_learns():
-    first = pm._train_cached.__wrapped__(3, 40, 7)
-    second = pm._train_cached.__wrapped__(3, 40, 7)
+    # 80 steps: the per-step losses are noisy, and over 40 steps their trend was lost in the noise on
+    # some CPUs (seeds 0-5 and 7 all fall by 0.05-0.3 from the first 20 steps to the last 20 here)
+    first = pm._train_cached.__wrapped__(3, 80, 7)
+    second = pm._train_cached.__wrapped__(3, 80, 7)
     for p, q in zip(first.discriminator.parameters(), second.discriminator.parameters()):
         assert torch.equal(p, q)
-    assert len(first.losses) == 40 and first.field == 70
-    assert sum(first.losses[-10:]) < sum(first.losses[:10])
+    assert len(first.losses) == 80 and first.field == 70
+    start, end = sum(first.losses[:20]) / 20, sum(first.losses[-20:]) / 20
+    assert end < start - 0.03, f"the discriminator's loss should fall: first 20 steps {start:.3f}, last 20 {end:.3f}"
     with pytest.raises(ValueError, match="n_layers"):
         pm.train_patch_discriminator(5)
 

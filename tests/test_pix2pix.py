@@ -28,14 +28,7 @@ OFFICIAL_UNET_128 = 41_828_995
 OFFICIAL_PATCHGAN_BATCH_6CH = 2_768_705
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Run these tiny networks on one thread: they gain nothing from intra-op threads, and on a loaded
-    2-core machine contending OpenMP threads made each training step over ten times slower."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def images(b, c=3, r=32, seed=0):

@@ -27,13 +27,7 @@ from gan_helpers.stylegan2 import (EqualConv2d, EqualLinear, MinibatchStdDev, St
                                    upsample2d)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # These models are tiny: one thread is as fast and does not fight the other tests for the cores.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def n_params(module: torch.nn.Module) -> int:

@@ -9,14 +9,7 @@ from gan_helpers.data import RING8_STD, ring8, ring8_centres
 from gan_helpers.toy2d import PRESETS, MLPDiscriminator, MLPGenerator, Toy2DConfig, Toy2DTrainer
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """These MLPs are tiny: on a busy 2-core machine a second intra-op thread makes each step 10-80×
-    slower (measured), so the tests run single-threaded and then restore the setting."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def tiny(**overrides) -> Toy2DConfig:

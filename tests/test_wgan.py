@@ -12,13 +12,7 @@ from gan_helpers.dcgan import DCGANGenerator
 from gan_helpers.wgan import WGANCritic, WGANGPConfig, WGANGPTrainer, gradient_penalty
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """These networks are small: one thread is faster than two on a busy 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def config(name: str, resolution: int | None = None, **changes) -> WGANGPConfig:
