@@ -18,6 +18,13 @@ conditional  the class-conditional MLP GAN on the 8×8 digits within a budget: a
 steps        training step time of every reference model at its tiny preset
 autograde    time to autograde a class of generated submissions for one chapter
 
+Time budgets are wall-clock seconds on the machine that runs the benchmark. The toy and conditional
+presets decay their learning rates over a fixed number of steps, sized on the course's reference
+2-core machine; the benchmark first times a few hundred steps of each and sizes that schedule to the
+budget here (:func:`steps_for_budget`), so a slower machine trains fewer steps with the whole
+schedule, rather than being cut off by the clock before its learning rates decay. The rows report
+the steps taken and the measured steps per second.
+
 Training-quality figures are reported over several seeds (mean and worst, seeds listed), never the
 best seed alone: GANs collapse on some seeds.
 """
@@ -34,6 +41,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -48,6 +56,31 @@ DEFAULT_SEEDS = (0, 1, 2, 3)
 
 # ----------------------------------------------------------------------------------------------------
 # Helpers
+
+
+BUDGET_MARGIN = 0.85  # the share of a time budget that the calibrated step count aims to fill
+
+
+def steps_for_budget(run_steps: Callable[[int], object], seconds: float, probe_steps: int,
+                     clock: Callable[[], float] = time.perf_counter) -> tuple[int, float]:
+    """How many training steps fit in ``seconds`` on this machine, and the measured steps per second.
+
+    ``run_steps(n)`` trains a throwaway copy of the run ``n`` steps. A tenth of ``probe_steps`` warms
+    it up, then ``probe_steps`` are timed. The presets' step counts were sized on one 2-core machine,
+    and machines differ by 3x or more in speed on these small networks (see the README's benchmark
+    section), so a fixed step count can overrun a budget on a slow machine and be stopped by the clock
+    before its learning-rate decay, or leave time unused on a fast one. The calibrated count is the
+    run's whole schedule (its learning rates decay over it), sized to ``BUDGET_MARGIN`` of the budget;
+    the clock still stops a run at the budget if the machine slows down meanwhile (compare a row's
+    ``steps_mean`` with its ``budget_steps``: on a 2-core machine whose other core was busy, the
+    grid's 60-second runs went about 13 % slower than their probe and were stopped short of the end of
+    their schedule at a margin of 0.9).
+    """
+    run_steps(max(1, probe_steps // 10))
+    start = clock()
+    run_steps(probe_steps)
+    rate = probe_steps / (clock() - start)
+    return max(1, int(rate * seconds * BUDGET_MARGIN)), rate
 
 
 def mean_worst(values: list[float], worst: Callable = min) -> dict[str, float]:
@@ -75,6 +108,23 @@ def _fmt(value) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_fmt(v) for v in value) + "]"
     return str(value)
+
+
+def reference_speed(steps: int = 300) -> float:
+    """Steps per second of the course specification's yardstick on this machine, at the benchmark's threads.
+
+    The yardstick is a plain 2-D toy GAN with 3 × 128 MLPs at batch 512 (no R1, no EMA), which the
+    specification plans with at about 200-250 steps a second on a 2-core machine. Every time budget
+    in this benchmark is wall-clock time, so compare this figure before comparing two machines' tables.
+    """
+    from gan_helpers.toy2d import Toy2DConfig, Toy2DTrainer
+
+    torch.manual_seed(0)
+    trainer = Toy2DTrainer(Toy2DConfig(data="grid25", batch_size=512, g_width=128, d_width=128, g_depth=3, d_depth=3))
+    trainer.train_for(steps=max(1, steps // 10))
+    start = time.perf_counter()
+    trainer.train_for(steps=steps)
+    return steps / (time.perf_counter() - start)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -134,14 +184,17 @@ def bench_toys(quick: bool, seeds: tuple[int, ...]) -> list[dict]:
     for loss in ("gan", "wgan-gp"):
         for data, times in budgets.items():
             for seconds in ((1.0,) if quick else times):
+                preset = f"{loss}-{'ring' if data == 'ring8' else 'grid'}"
+                config = Toy2DConfig.preset(preset)
+                rate = None
+                if not quick:  # the preset's schedule stretched or shrunk to the budget on this machine
+                    probe = Toy2DTrainer(config)
+                    budget_steps, rate = steps_for_budget(lambda n: probe.train_for(steps=n), seconds, 300)
+                    config = replace(config, steps=budget_steps)
                 modes, quality, kl, steps, wall = [], [], [], [], []
                 for seed in seeds:
-                    preset = f"{loss}-{'ring' if data == 'ring8' else 'grid'}"
-                    config = Toy2DConfig.preset(preset)
                     torch.manual_seed(seed)  # weights, noise and the data stream all come from this seed
                     trainer = Toy2DTrainer(config)
-                    # the preset's step count is sized to the budget (its lr decays over those steps);
-                    # the wall clock still stops it at the budget, and the row reports the time taken
                     start = time.perf_counter()
                     trainer.train_for(seconds=seconds, steps=1 if quick else config.steps)
                     wall.append(time.perf_counter() - start)
@@ -153,7 +206,10 @@ def bench_toys(quick: bool, seeds: tuple[int, ...]) -> list[dict]:
                     kl.append(cov["reverse_kl"])
                     steps.append(trainer.step_count)
                 k = len(toy_centres(data))
-                rows.append({"model": loss, "data": data, "budget_s": seconds, "seeds": list(seeds),
+                rows.append({"model": loss, "data": data, "budget_s": seconds, "preset": preset,
+                             "preset_steps": Toy2DConfig.preset(preset).steps, "probe_steps_per_s": rate,
+                             "budget_steps": config.steps,
+                             "seeds": list(seeds),
                              "modes_per_seed": modes, "hq_per_seed": quality, "modes_mean": statistics.fmean(modes),
                              "modes_worst": min(modes), "of": k,
                              "hq_mean": statistics.fmean(quality), "hq_worst": min(quality),
@@ -229,6 +285,13 @@ def bench_conditional(quick: bool, seeds: tuple[int, ...], budget_s: float = 60.
     budget_s = 2.0 if quick else budget_s
     config = ConditionalConfig.preset("tiny")
     train = digits("train", resolution=8)
+    rate = None
+    if not quick:  # the preset's schedule (lr decaying to 0) sized to the budget on this machine
+        probe = ConditionalTrainer(config)
+        budget_steps, rate = steps_for_budget(
+            lambda n: fit(probe, train, steps=probe.step_count + n, batch_size=config.batch_size, progress=False),
+            budget_s, 200)
+        config = replace(config, steps=budget_steps)
     per_seed = []
     for seed in seeds:
         torch.manual_seed(seed)
@@ -242,7 +305,8 @@ def bench_conditional(quick: bool, seeds: tuple[int, ...], budget_s: float = 60.
         per_seed.append({"accuracy": classifier_accuracy(samples, labels),
                          "fid": digits_fid(samples, reference="test"), "steps": trainer.step_count})
     row = _digits_row("conditional tiny (8x8 MLP)", seeds, per_seed, real_vs_real_fid(8), ("accuracy",))
-    row["budget_s"] = budget_s
+    row.update(budget_s=budget_s, preset_steps=ConditionalConfig.preset("tiny").steps, probe_steps_per_s=rate,
+               budget_steps=config.steps)
     return [row]
 
 
@@ -348,8 +412,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     results = {"machine": {"python": platform.python_version(), "torch": torch.__version__,
                            "cpu_threads": torch.get_num_threads(), "cuda": torch.cuda.is_available(),
-                           "platform": platform.platform()},
+                           "platform": platform.platform(),
+                           "reference_gan_steps_per_s": reference_speed(30 if args.quick else 300)},
                "quick": args.quick, "seeds": list(seeds), "sections": {}}
+    print(f"machine: {results['machine']['reference_gan_steps_per_s']:.0f} steps/s of the specification's "
+          "yardstick (2-D GAN, 3 x 128 MLPs, batch 512; planned at 200-250)")
     for section in SECTIONS:
         if section not in args.only:
             continue

@@ -60,7 +60,12 @@ that machine), with some room: for the GAN about 500 steps/s at batch 256 (ring:
 8 s) and 320-340 at batch 512 (grid: 17,000 steps, 50-54 s); for WGAN-GP (batch 256 × 5 critic
 updates) about 120 steps/s on the ring (1,000 steps) and 90 on the grid (4,500 steps).
 :meth:`Toy2DTrainer.train_for` also takes a budget in seconds, but the learning-rate schedule follows
-``config.steps``: a run stopped early by the clock misses the final decay.
+``config.steps``: a run stopped early by the clock misses the final decay. Machines sold as "2 cores"
+differ by 3-4x on these networks: on one measured in December 2026 the ring preset ran at about 170
+steps/s and the grid preset at about 120, so ``python -m benchmarks`` sizes a preset's schedule to its
+budget on the machine at hand (``Toy2DConfig.preset("gan-grid", steps=n)`` does the same by hand).
+There the ring reached 8/8 modes at 97.1 / 96.5 % (mean / worst, seeds 0-3) in 1,526 steps and the
+grid 25/25 at 93.0 / 92.0 % in about 6,200 steps; WGAN-GP kept only 0-4 modes in those budgets.
 
 Measured with ``python -m benchmarks --only toys`` (``torch.manual_seed(seed)`` before building the
 trainer, then 2,500 samples after ``torch.manual_seed(10_000 + seed)``; a mode is captured with ≥ 20
