@@ -121,10 +121,7 @@ def reference_speed(steps: int = 300) -> float:
 
     torch.manual_seed(0)
     trainer = Toy2DTrainer(Toy2DConfig(data="grid25", batch_size=512, g_width=128, d_width=128, g_depth=3, d_depth=3))
-    trainer.train_for(steps=max(1, steps // 10))
-    start = time.perf_counter()
-    trainer.train_for(steps=steps)
-    return steps / (time.perf_counter() - start)
+    return steps_for_budget(lambda n: trainer.train_for(steps=n), 1.0, steps)[1]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -186,7 +183,7 @@ def bench_toys(quick: bool, seeds: tuple[int, ...]) -> list[dict]:
             for seconds in ((1.0,) if quick else times):
                 preset = f"{loss}-{'ring' if data == 'ring8' else 'grid'}"
                 config = Toy2DConfig.preset(preset)
-                rate = None
+                preset_steps, rate = config.steps, None
                 if not quick:  # the preset's schedule stretched or shrunk to the budget on this machine
                     probe = Toy2DTrainer(config)
                     budget_steps, rate = steps_for_budget(lambda n: probe.train_for(steps=n), seconds, 300)
@@ -207,7 +204,7 @@ def bench_toys(quick: bool, seeds: tuple[int, ...]) -> list[dict]:
                     steps.append(trainer.step_count)
                 k = len(toy_centres(data))
                 rows.append({"model": loss, "data": data, "budget_s": seconds, "preset": preset,
-                             "preset_steps": Toy2DConfig.preset(preset).steps, "probe_steps_per_s": rate,
+                             "preset_steps": preset_steps, "probe_steps_per_s": rate,
                              "budget_steps": config.steps,
                              "seeds": list(seeds),
                              "modes_per_seed": modes, "hq_per_seed": quality, "modes_mean": statistics.fmean(modes),
@@ -285,7 +282,7 @@ def bench_conditional(quick: bool, seeds: tuple[int, ...], budget_s: float = 60.
     budget_s = 2.0 if quick else budget_s
     config = ConditionalConfig.preset("tiny")
     train = digits("train", resolution=8)
-    rate = None
+    preset_steps, rate = config.steps, None
     if not quick:  # the preset's schedule (lr decaying to 0) sized to the budget on this machine
         probe = ConditionalTrainer(config)
         budget_steps, rate = steps_for_budget(
@@ -305,7 +302,7 @@ def bench_conditional(quick: bool, seeds: tuple[int, ...], budget_s: float = 60.
         per_seed.append({"accuracy": classifier_accuracy(samples, labels),
                          "fid": digits_fid(samples, reference="test"), "steps": trainer.step_count})
     row = _digits_row("conditional tiny (8x8 MLP)", seeds, per_seed, real_vs_real_fid(8), ("accuracy",))
-    row.update(budget_s=budget_s, preset_steps=ConditionalConfig.preset("tiny").steps, probe_steps_per_s=rate,
+    row.update(budget_s=budget_s, preset_steps=preset_steps, probe_steps_per_s=rate,
                budget_steps=config.steps)
     return [row]
 

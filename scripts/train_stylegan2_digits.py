@@ -31,10 +31,11 @@ The shipped file is step 3,100 (about 50k images) of the first command, run with
 a digits FID of 38.7 against a real-vs-real floor of 9.7 by that protocol (precision 0.62, recall 0.87
 for 1,500 samples against the train split). When it was made, the script scored 1,000 samples against
 the train split instead (30.1; 1,500 steps at the preset's learning rate of 0.0025 still gave blobs,
-FID 420 that way): too few samples for a comparison with the floor, see ``real_vs_real_fid``. It took 42 minutes on one thread of a heavily shared 2-core machine
-(PyTorch 2.14, ``OMP_NUM_THREADS=1``); at the 0.25 s a step measured on an idle core it would take about
-13 minutes. On the same machine and PyTorch version the run is meant to be deterministic (seeded, one
-thread); another machine or version gives a different but similar generator.
+FID 420 that way): too few samples for a comparison with the floor, see ``real_vs_real_fid``. It took
+42 minutes on one thread of a heavily shared 2-core machine (PyTorch 2.14, ``OMP_NUM_THREADS=1``); at
+the 0.25 s a step measured on an idle core it would take about 13 minutes. On the same machine and
+PyTorch version the run is meant to be deterministic (seeded, one thread); another machine or version
+gives a different but similar generator.
 """
 
 from __future__ import annotations

@@ -42,14 +42,14 @@ WORLD = 2
 BATCH = 8             # global batch: 4 images per rank
 STEPS = 3
 RTOL, ATOL = 1e-5, 1e-6
+DCGAN_SEED, SG2_SEED, ONE_SEED = 11, 5, 3
+TIMEOUT_S = 240
 
 # The workers run on one intra-op thread, and so must the single-process reference: with two threads
 # a convolution's weight gradient sums its batch in another order, and Adam turns that rounding into
 # differences of about lr in thousands of StyleGAN2 weights after 3 steps (seen on an AVX2 CPU). With
 # one thread on both sides the reference matched the two processes bit for bit there.
 pytestmark = pytest.mark.usefixtures("one_thread")
-DCGAN_SEED, SG2_SEED, ONE_SEED = 11, 5, 3
-TIMEOUT_S = 240
 
 
 class Images(Dataset):
@@ -170,11 +170,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """Run the workers once; return the directory and both ranks' results."""
+def runs(one_thread, tmp_path_factory):
+    """Run the workers once (on one thread, like the reference); return the directory and both ranks' results."""
     tmp = tmp_path_factory.mktemp("ddp")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
     # A one-process checkpoint after 2 steps, for the 1 → 2 processes resume.
     fit(new_dcgan(), dcgan_data(), steps=2, batch_size=BATCH, seed=ONE_SEED, out_dir=tmp / "one", progress=False)
     context = torch.multiprocessing.start_processes(_worker, args=(WORLD, free_port(), str(tmp)), nprocs=WORLD,
@@ -188,7 +186,6 @@ def runs(tmp_path_factory):
         for process in context.processes:
             if process.is_alive():
                 process.kill()
-        torch.set_num_threads(before)
     results = [torch.load(tmp / f"results_rank{r}.pt", weights_only=False) for r in range(WORLD)]
     return tmp, results
 
