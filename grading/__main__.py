@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from grading.course import ROOT, chapters, released_chapters, run_nbgrader
-from grading.sandbox import Limits, autograde_class, students_of
+from grading.sandbox import Limits, autograde_course, students_of
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +49,14 @@ def main(argv: list[str] | None = None) -> int:
         run_nbgrader(["export", "--to", str(root / "grades.csv")], course_root=root)
         print(f"wrote {root / 'grades.csv'}")
         return 0
-    tampered = []
+    if args.command == "autograde":
+        if args.jobs < 1:
+            parser.error(f"--jobs must be >= 1; got {args.jobs}")
+        try:
+            limits = Limits(args.cell_timeout, args.wall_timeout, args.memory_mb)
+        except ValueError as error:
+            parser.error(str(error))
+    classes = {}
     for chapter in wanted:
         if args.command == "release":
             run_nbgrader(["generate_assignment", chapter, "--force"], course_root=root)
@@ -59,17 +66,13 @@ def main(argv: list[str] | None = None) -> int:
             missing = sorted(set(args.student or ()) - set(students_of(root, chapter)))
             if missing:
                 parser.error(f"no submission for {missing} under submitted/<student>/{chapter}/")
-            if args.jobs < 1:
-                parser.error(f"--jobs must be >= 1; got {args.jobs}")
-            try:
-                limits = Limits(args.cell_timeout, args.wall_timeout, args.memory_mb)
-            except ValueError as error:
-                parser.error(str(error))
-            outcomes = autograde_class(root, chapter, args.student, limits, args.jobs,
-                                       echo=lambda line: print(line, flush=True))
-            tampered += [o for o in outcomes if o.changed]
+            classes[chapter] = args.student
         else:
             run_nbgrader(["generate_feedback", chapter, "--force"], course_root=root)
+    tampered = []
+    if classes:  # one pool for the whole course, so no worker waits for a chapter's last submission
+        outcomes = autograde_course(root, classes, limits, args.jobs, echo=lambda line: print(line, flush=True))
+        tampered = [o for o in outcomes if o.changed]
     if tampered:
         print(f"{len(tampered)} submission(s) changed the course tree while they ran: "
               f"{[(o.chapter, o.student) for o in tampered]}", file=sys.stderr)

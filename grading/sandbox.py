@@ -23,7 +23,8 @@ safely this module grades every submission of a chapter separately:
 
 One bad submission never stops the class: every outcome is recorded and grading goes on.
 
-Example (what ``python -m grading autograde`` does)::
+Example (one chapter; ``python -m grading autograde`` grades every chapter in one pool with
+``autograde_course``)::
 
     from grading.sandbox import Limits, autograde_class
     for outcome in autograde_class(course_root, "ch00_adversarial_idea", limits=Limits(memory_mb=8192)):
@@ -385,16 +386,29 @@ def autograde_class(course_root: Path, chapter: str, students: list[str] | None 
 
     ``echo`` (e.g. ``print``) receives each outcome's line as it finishes.
     """
+    return autograde_course(course_root, {chapter: students}, limits, jobs, echo)
+
+
+def autograde_course(course_root: Path, classes: dict[str, list[str] | None], limits: Limits = Limits(),
+                     jobs: int = 1, echo=None) -> list[Outcome]:
+    """Grade several chapters' submissions in one pool of ``jobs`` workers.
+
+    ``classes`` maps each chapter to the students to grade (``None``: every student who handed it
+    in). Pooling the whole course keeps every worker busy; a pool per chapter would leave workers
+    idle at the end of each chapter's class. Outcomes come back in ``classes`` order.
+    """
     course_root = Path(course_root).resolve()
-    students = students_of(course_root, chapter) if students is None else list(students)
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1; got {jobs}")
-    with tempfile.TemporaryDirectory(prefix=f"grade-{chapter}-template-") as tmp:
-        template = make_template(course_root, chapter, Path(tmp) / "course")
+    work = [(chapter, student) for chapter, students in classes.items()
+            for student in (students_of(course_root, chapter) if students is None else list(students))]
+    with tempfile.TemporaryDirectory(prefix="grade-templates-") as tmp:
+        templates = {chapter: make_template(course_root, chapter, Path(tmp) / chapter) for chapter in classes}
 
-        def one(student: str) -> Outcome:
+        def one(item: tuple[str, str]) -> Outcome:
+            chapter, student = item
             try:
-                outcome = grade_submission(course_root, chapter, student, limits, template)
+                outcome = grade_submission(course_root, chapter, student, limits, templates[chapter])
             except Exception as error:  # noqa: BLE001  (one submission must never stop the class)
                 outcome = Outcome(student, chapter, "failed", f"{type(error).__name__}: {error}")
             if echo is not None:
@@ -402,4 +416,4 @@ def autograde_class(course_root: Path, chapter: str, students: list[str] | None 
             return outcome
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(one, students))
+            return list(pool.map(one, work))

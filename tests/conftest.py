@@ -63,3 +63,29 @@ def scratch_course(tmp_path_factory) -> Path:
         run_nbgrader(["generate_assignment", chapter, "--force"], course_root=course, capture=True)
         assert notebook_path(course, "notebooks", chapter).exists()
     return course
+
+
+@pytest.fixture(scope="session")
+def graded_class(scratch_course, tmp_path_factory) -> dict:
+    """alice (solution), bob (first catalogue group, test cells edited) and carol (untouched release)
+    hand in every chapter; the class is graded with the instructor's commands (tests/classroom.py)."""
+    from tests.classroom import grade_class
+
+    return grade_class(scratch_course, ROOT, tmp_path_factory.mktemp("class"), CHAPTERS)
+
+
+@pytest.fixture(scope="session")
+def catalogue_runs(scratch_course, tmp_path_factory) -> dict:
+    """``{(chapter, group index): executed notebook}`` for every catalogue group after bob's, each
+    executed as nbgrader would (test cells put back) with nbclient, two kernels at a time."""
+    from grading.course import fill_release
+    from tests.classroom import as_graded, execute_all, mistake_groups, patches_of
+
+    jobs = {}
+    for chapter in CHAPTERS:
+        release = read_nb(notebook_path(scratch_course, "notebooks", chapter))
+        solution = read_nb(notebook_path(scratch_course, "solutions", chapter))
+        for i, group in enumerate(mistake_groups(chapter)[1:], 1):
+            nb = as_graded(fill_release(release, solution, patches_of(group)), solution)
+            jobs[(chapter, i)] = (nb, tmp_path_factory.mktemp(f"run-{chapter}-{i}"))
+    return execute_all(jobs)

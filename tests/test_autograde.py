@@ -1,140 +1,54 @@
-"""The grading round trip through nbgrader itself, per chapter.
+"""Grading, per chapter: the solution earns every point, the untouched release none, and every entry
+of the wrong-implementation catalogue loses exactly the test cells it targets.
 
-For each chapter a small class hands in: the solution (must earn every autograded point), the
-untouched release (must earn none), and every entry of the chapter's wrong-implementation
-catalogue (each must lose all points of the test cells it targets and keep every other point).
-Then feedback is generated and searched for any line of the hidden tests.
+The class of tests/classroom.py goes through nbgrader itself (alice: the solution, bob: the first
+group of catalogue mistakes, carol: the untouched release). The catalogue's other groups are scored
+by executing each patched notebook with nbclient and applying nbgrader's rule (spec section 9); the
+tests at the end check that this scoring reproduces the gradebook on the notebooks nbgrader graded,
+and that it executes exactly the code nbgrader executes.
 
-To keep the class small (spec section 9), catalogue entries that patch different solution cells and
-target different test cells share one submission: each must still lose all of its own cells, and
-every cell that no entry of the submission targets must keep full marks.
+Catalogue entries that patch different solution cells and target different test cells share one
+submission: each must still lose all of its own cells, and every cell that no entry of the
+submission targets must keep full marks.
 """
 
 from __future__ import annotations
 
-import csv
-import html
-import os
 import re
-import shutil
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import nbformat
 import pytest
 from nbconvert import HTMLExporter
 
-from grading.course import autograded_scores, fill_release, notebook_path
+from grading.course import autograded_scores, fill_release, nbgrader_cells, notebook_path
 from tests.catalogue import load
+from tests.classroom import (as_graded, bob_group, group_of, hidden_lines, leaked, mistake_groups, nbgrader_scores,
+                             visible_text)
 from tests.conftest import CHAPTERS, read_nb
 
-SOLUTION, UNTOUCHED = "solution", "untouched"
 MIN_CATALOGUE = {"ch00_adversarial_idea": 4, "ch01_generator_discriminator": 4, "ch02_minmax_game": 4,
                  "ch03_training_dynamics": 4, "ch04_mode_collapse": 4, "ch05_wasserstein_gan": 5,
                  "ch06_stylegan": 4, "ch07_conditional_gans": 4, "ch08_gans_today": 5}
 
 
-def group_mistakes(mistakes) -> list[list]:
-    """Pack catalogue entries into shared submissions: no two in a group patch the same cell or
-    target the same test cell (greedy, in catalogue order, so the grouping is stable)."""
-    groups: list[list] = []
-    for m in mistakes:
-        for group in groups:
-            if all(m.cell != o.cell and not set(m.loses) & set(o.loses) for o in group):
-                group.append(m)
-                break
-        else:
-            groups.append([m])
-    return groups
-
-
-def submissions_for(chapter) -> dict[str, list]:
-    """``{student id: [mistakes in that submission]}`` for a chapter's catalogue."""
-    return {f"mistakes-{i:02d}": group for i, group in enumerate(group_mistakes(load(chapter)), 1)}
-
-
-def student_of(chapter, mistake) -> tuple[str, list]:
-    for student, group in submissions_for(chapter).items():
-        if mistake in group:
-            return student, group
-    raise KeyError(mistake.name)
-
-
-def grade_class(course: Path, root: Path) -> None:
-    """The instructor's own commands (`make autograde`, `make feedback`, `make grades`) on one course."""
-    for command in ("autograde", "feedback", "grades"):
-        subprocess.run([sys.executable, "-m", "grading", "--course-root", str(course), command],
-                       check=True, cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
-
-
 @pytest.fixture(scope="session")
-def courses(scratch_course, root, tmp_path_factory) -> dict[str, Path]:
-    """One graded nbgrader course per chapter: its release, gradebook and class, autograded.
-
-    Each chapter gets a course of its own so the chapters are graded in parallel, one process per
-    CPU core (nbgrader grades one course's submissions one after another).
-    """
-    out = {}
-    for chapter in CHAPTERS:
-        course = tmp_path_factory.mktemp(f"grade-{chapter}")
-        shutil.copy(scratch_course / "nbgrader_config.py", course / "nbgrader_config.py")
-        shutil.copy(scratch_course / "gradebook.db", course / "gradebook.db")
-        for step in ("solutions", "notebooks"):
-            shutil.copytree(scratch_course / step / chapter, course / step / chapter)
-        release = read_nb(notebook_path(course, "notebooks", chapter))
-        solution = read_nb(notebook_path(course, "solutions", chapter))
-        submissions = {SOLUTION: fill_release(release, solution), UNTOUCHED: release}
-        for student, group in submissions_for(chapter).items():
-            submissions[student] = fill_release(release, solution, {m.cell: m.patches for m in group})
-        for student, nb in submissions.items():
-            path = notebook_path(course, "submitted", chapter, student)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(nb, path)
-        out[chapter] = course
-    with ThreadPoolExecutor(max_workers=max(1, min(len(out), os.cpu_count() or 1))) as pool:
-        list(pool.map(lambda course: grade_class(course, root), out.values()))
-    return out
-
-
-@pytest.fixture(scope="session")
-def graded(courses) -> dict[str, dict[str, dict]]:
-    """``{chapter: {student: {grade_id: (score, max_score)}}}`` read from each course's gradebook."""
-    return {chapter: {p.parent.parent.name: autograded_scores(course, chapter, p.parent.parent.name)
-                      for p in sorted((course / "submitted").glob(f"*/{chapter}/{chapter}.ipynb"))}
-            for chapter, course in courses.items()}
-
-
-def hidden_lines(root: Path, chapter: str) -> list[str]:
-    """Every substantial line of the chapter's hidden tests."""
-    lines = []
-    for cell in read_nb(notebook_path(root, "solutions", chapter)).cells:
-        for block in re.findall(r"BEGIN HIDDEN TESTS\n(.*?)\n[^\n]*END HIDDEN TESTS", cell.source, re.S):
-            lines += [line.strip() for line in block.splitlines() if len(line.strip()) >= 10]
-    return lines
-
-
-def visible_text(html_source: str) -> str:
-    """What a reader of an HTML page sees: tags removed, entities decoded."""
-    return html.unescape(re.sub(r"<[^>]+>", "", html_source))
-
-
-def leaked(lines: list[str], text: str) -> list[str]:
-    return [line for line in lines if line in text]
+def gradebook(graded_class) -> dict[str, dict[str, dict]]:
+    """``{chapter: {student: {grade_id: (score, max_score)}}}`` of the class, from its gradebook."""
+    course = graded_class["course"]
+    return {chapter: {s: autograded_scores(course, chapter, s) for s in ("alice", "bob", "carol")}
+            for chapter in CHAPTERS}
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_solution_earns_every_autograded_point(graded, chapter):
-    scores = graded[chapter][SOLUTION]
+def test_solution_earns_every_autograded_point(gradebook, chapter):
+    scores = gradebook[chapter]["alice"]
     assert scores, "the chapter has no autograded test cells"
     lost = {cell: s for cell, s in scores.items() if s[0] < s[1]}
     assert not lost, f"the solution loses points in {lost}"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_untouched_release_earns_nothing(graded, chapter):
-    earned = {cell: s for cell, s in graded[chapter][UNTOUCHED].items() if s[0] > 0}
+def test_untouched_release_earns_nothing(gradebook, chapter):
+    earned = {cell: s for cell, s in gradebook[chapter]["carol"].items() if s[0] > 0}
     assert not earned, f"the untouched release earns points in {earned}: a test that passes on a stub"
 
 
@@ -145,69 +59,102 @@ def test_catalogue_is_big_enough(chapter):
 
 @pytest.mark.parametrize("chapter,mistake", [(c, m) for c in CHAPTERS for m in load(c)],
                          ids=lambda x: getattr(x, "name", x))
-def test_catalogue_mistake_loses_exactly_its_exercise(graded, chapter, mistake):
-    student, group = student_of(chapter, mistake)
-    scores = graded[chapter][student]
+def test_catalogue_mistake_loses_exactly_its_exercise(gradebook, catalogue_runs, chapter, mistake):
+    index, group = group_of(chapter, mistake)
+    if index == 0:
+        where, scores = "bob's submission (graded by nbgrader)", gradebook[chapter]["bob"]
+    else:
+        where, scores = f"catalogue group {index} (scored from nbclient)", nbgrader_scores(catalogue_runs[(chapter, index)])
     unknown = set(mistake.loses) - set(scores)
     assert not unknown, f"{mistake.name} targets test cells {unknown} that the chapter does not have"
     kept = {cell: s for cell, s in scores.items() if cell in mistake.loses and s[0] > 0}
     assert not kept, f"{mistake.name} ({mistake.why}) still earns points in {kept}"
     targeted = {cell for m in group for cell in m.loses}
     lost = {cell: s for cell, s in scores.items() if cell not in targeted and s[0] < s[1]}
-    assert not lost, (f"{mistake.name} ({mistake.why}), graded in {student} with "
+    assert not lost, (f"{mistake.name} ({mistake.why}), graded in {where} with "
                       f"{[m.name for m in group]}, also loses points in {lost}: one mistake must not cascade")
 
 
 def test_shared_submissions_never_mix_mistakes_of_one_exercise():
     for chapter in CHAPTERS:
-        for student, group in submissions_for(chapter).items():
+        for i, group in enumerate(mistake_groups(chapter)):
             cells = [m.cell for m in group]
-            assert len(cells) == len(set(cells)), f"{chapter}/{student} patches one cell twice: {cells}"
+            assert len(cells) == len(set(cells)), f"{chapter} group {i} patches one cell twice: {cells}"
             targets = [c for m in group for c in m.loses]
-            assert len(targets) == len(set(targets)), f"{chapter}/{student} targets a test cell twice"
+            assert len(targets) == len(set(targets)), f"{chapter} group {i} targets a test cell twice"
+
+
+# ----------------------------------------------------------------------------------------------------
+# The nbclient scoring is nbgrader's
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_feedback_never_shows_hidden_tests(graded, courses, root, chapter):
+def test_nbclient_scoring_reproduces_the_gradebook(graded_class, gradebook, chapter):
+    """nbgrader's rule applied to the notebooks nbgrader executed gives the scores it recorded, for
+    a full-marks, a partly wrong and an empty submission."""
+    course = graded_class["course"]
+    for student in ("alice", "bob", "carol"):
+        executed = read_nb(notebook_path(course, "autograded", chapter, student))
+        assert nbgrader_scores(executed) == gradebook[chapter][student], f"{student} on {chapter}"
+    assert any(s < m for s, m in gradebook[chapter]["bob"].values()), f"bob loses nothing on {chapter}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_nbclient_runs_the_code_nbgrader_runs(graded_class, chapter):
+    """The notebook built for nbclient is, cell by cell, the code nbgrader executed for bob: his
+    patched answers, and the test cells he edited put back with their hidden tests."""
+    course = graded_class["course"]
+    release = read_nb(notebook_path(course, "notebooks", chapter))
+    solution = read_nb(notebook_path(course, "solutions", chapter))
+    ours = as_graded(fill_release(release, solution, {m.cell: m.patches for m in bob_group(chapter)}), solution)
+    theirs = read_nb(notebook_path(course, "autograded", chapter, "bob"))
+    assert [c.source for c in ours.cells if c.cell_type == "code"] == [
+        c.source for c in theirs.cells if c.cell_type == "code"]
+    assert any("BEGIN HIDDEN TESTS" in c.source for c in nbgrader_cells(ours).values())
+
+
+def test_nbclient_scoring_zeroes_errors_and_stderr():
+    """determine_grade, as used: an error or a stderr stream scores zero; a clean cell full marks."""
+    import nbformat
+
+    def cell(grade_id, outputs):
+        c = nbformat.v4.new_code_cell("pass", outputs=outputs)
+        c.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 2, "grade_id": grade_id}
+        return c
+
+    nb = nbformat.v4.new_notebook(cells=[
+        cell("clean", [nbformat.v4.new_output("stream", name="stdout", text="All tests passed!\n")]),
+        cell("raises", [nbformat.v4.new_output("error", ename="AssertionError", evalue="", traceback=[])]),
+        cell("warns", [nbformat.v4.new_output("stream", name="stderr", text="oops\n")])])
+    assert nbgrader_scores(nb) == {"clean": (2.0, 2.0), "raises": (0.0, 2.0), "warns": (0.0, 2.0)}
+
+
+# ----------------------------------------------------------------------------------------------------
+# Hidden tests
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_leak_detector_sees_hidden_tests_in_unscrubbed_html(graded_class, root, chapter):
+    """The feedback checks (tests/test_instructor_workflow.py) can fail: the autograded notebooks,
+    rendered as plain HTML, do leak."""
     lines = hidden_lines(root, chapter)
     assert lines, "the chapter has no hidden tests"
-    files = sorted((courses[chapter] / "feedback").glob(f"*/{chapter}/*.html"))
-    assert len(files) == len(graded[chapter]), f"expected one feedback file per student; got {len(files)}"
-    for path in files:
-        found = leaked(lines, visible_text(path.read_text()))
-        assert not found, f"{path.relative_to(courses[chapter])} shows hidden test lines: {found[:3]}"
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_the_leak_detector_sees_hidden_tests_in_unscrubbed_html(courses, root, chapter):
-    """The feedback check above can fail: the autograded notebooks, rendered as plain HTML, do leak."""
-    lines = hidden_lines(root, chapter)
-    path = notebook_path(courses[chapter], "autograded", chapter, SOLUTION)
+    path = notebook_path(graded_class["course"], "autograded", chapter, "alice")
     body, _ = HTMLExporter().from_notebook_node(read_nb(path))
     assert leaked(lines, visible_text(body))
 
 
-def test_failed_hidden_assert_traceback_would_leak_without_the_scrubber(courses, root):
+def test_failed_hidden_assert_traceback_would_leak_without_the_scrubber(catalogue_runs, root):
     """A failed hidden assert's traceback quotes hidden code; only HideHiddenTestTracebacks removes it."""
     chapter = "ch00_adversarial_idea"
     if chapter not in CHAPTERS:
         pytest.skip("chapter 0 is not among COURSE_TEST_CHAPTERS")
     lines = hidden_lines(root, chapter)
     half_stable = next(m for m in load(chapter) if m.name == "bce-half-stable")
-    nb = read_nb(notebook_path(courses[chapter], "autograded", chapter, student_of(chapter, half_stable)[0]))
+    index, _ = group_of(chapter, half_stable)
+    assert index > 0, "bce-half-stable is expected among the nbclient-scored groups"
+    nb = catalogue_runs[(chapter, index)]
     tracebacks = "\n".join(visible_text("\n".join(o.traceback)) for c in nb.cells if c.cell_type == "code"
                            for o in c.get("outputs", []) if o.output_type == "error")
     tracebacks = re.sub(r"\x1b\[[0-9;]*m", "", tracebacks)
     assert leaked(lines, tracebacks), "expected the raw traceback of the failed hidden test to quote it"
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_grades_export_lists_every_submission(graded, courses, chapter):
-    with open(courses[chapter] / "grades.csv", newline="") as f:
-        rows = list(csv.DictReader(f))
-    exported = {(r["assignment"], r["student_id"]): float(r["score"]) for r in rows}
-    for student, scores in graded[chapter].items():
-        assert (chapter, student) in exported, f"grades.csv has no row for {student} on {chapter}"
-        auto = sum(s for s, _ in scores.values())
-        assert abs(exported[(chapter, student)] - auto) < 1e-6, (
-            f"grades.csv gives {student} {exported[(chapter, student)]} on {chapter}; autograded total is {auto}")

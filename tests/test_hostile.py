@@ -28,7 +28,7 @@ import pytest
 from grading.course import autograded_scores, fill_release, nbgrader_cells, notebook_path
 from grading.sandbox import Limits, autograde_class, grade_submission, tree_changes, tree_state
 from tests.conftest import CHAPTERS, read_nb
-from tests.test_autograde import hidden_lines, leaked, visible_text
+from tests.classroom import hidden_lines, leaked, visible_text
 
 CHAPTER = "ch00_adversarial_idea"
 pytestmark = pytest.mark.skipif(CHAPTER not in CHAPTERS, reason=f"{CHAPTER} is not among COURSE_TEST_CHAPTERS")
