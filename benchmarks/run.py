@@ -2,6 +2,7 @@
 
     python -m benchmarks                       # everything (about 35 minutes on 2 cores)
     python -m benchmarks --only toys digits    # some sections
+    python -m benchmarks --reference-seconds   # budgets as seconds on the specification's reference machine
     python -m benchmarks --quick               # every section with tiny budgets (a smoke test, ~1 min)
 
 Prints one table per section and writes them all to ``benchmarks/results.json`` (``--out``).
@@ -18,7 +19,11 @@ conditional  the class-conditional MLP GAN on the 8×8 digits within a budget: a
 steps        training step time of every reference model at its tiny preset
 autograde    time to autograde a class of generated submissions for one chapter
 
-Time budgets are wall-clock seconds on the machine that runs the benchmark. The toy and conditional
+Time budgets are wall-clock seconds on the machine that runs the benchmark. With
+``--reference-seconds`` they are read as seconds on the specification's reference 2-core machine
+instead: each is multiplied by ``REFERENCE_STEPS_PER_S`` / the speed measured here of the
+specification's yardstick (:func:`reference_speed`), so a machine 3x slower than the reference trains
+3x longer, and the course targets (set in reference seconds) can be checked on it. The toy and conditional
 presets decay their learning rates over a fixed number of steps, sized on the course's reference
 2-core machine; the benchmark first times a few hundred steps of each and sizes that schedule to the
 budget here (:func:`steps_for_budget`), so a slower machine trains fewer steps with the whole
@@ -52,6 +57,8 @@ if str(ROOT) not in sys.path:
 
 SECTIONS = ("chapters", "toys", "digits", "conditional", "steps", "autograde")
 DEFAULT_SEEDS = (0, 1, 2, 3)
+# The specification plans with its yardstick GAN at 200-250 steps a second on a 2-core machine.
+REFERENCE_STEPS_PER_S = 225.0
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -124,6 +131,13 @@ def reference_speed(steps: int = 300) -> float:
     return steps_for_budget(lambda n: trainer.train_for(steps=n), 1.0, steps)[1]
 
 
+def budget_scale(yardstick_steps_per_s: float) -> float:
+    """Wall-clock seconds here per second of the specification's reference machine."""
+    if not yardstick_steps_per_s > 0:
+        raise ValueError(f"yardstick speed must be positive; got {yardstick_steps_per_s}")
+    return REFERENCE_STEPS_PER_S / yardstick_steps_per_s
+
+
 # ----------------------------------------------------------------------------------------------------
 # Sections
 
@@ -164,8 +178,9 @@ def bench_chapters(quick: bool) -> list[dict]:
     return rows
 
 
-def bench_toys(quick: bool, seeds: tuple[int, ...]) -> list[dict]:
-    """Mode coverage of the 2-D GAN and WGAN-GP presets within wall-clock budgets.
+def bench_toys(quick: bool, seeds: tuple[int, ...], time_scale: float = 1.0) -> list[dict]:
+    """Mode coverage of the 2-D GAN and WGAN-GP presets within wall-clock budgets (each budget
+    times ``time_scale``, see ``--reference-seconds``).
 
     2,500 samples per run; high quality = within 3 std of a centre; a mode is captured with at least
     ``gan_helpers.collapse.MIN_COUNT`` (20) high-quality samples, as in chapter 4 (stricter than the 1
@@ -180,7 +195,8 @@ def bench_toys(quick: bool, seeds: tuple[int, ...]) -> list[dict]:
     rows = []
     for loss in ("gan", "wgan-gp"):
         for data, times in budgets.items():
-            for seconds in ((1.0,) if quick else times):
+            for budget_s in ((1.0,) if quick else times):
+                seconds = budget_s if quick else budget_s * time_scale
                 preset = f"{loss}-{'ring' if data == 'ring8' else 'grid'}"
                 config = Toy2DConfig.preset(preset)
                 preset_steps, rate = config.steps, None
@@ -203,8 +219,8 @@ def bench_toys(quick: bool, seeds: tuple[int, ...]) -> list[dict]:
                     kl.append(cov["reverse_kl"])
                     steps.append(trainer.step_count)
                 k = len(toy_centres(data))
-                rows.append({"model": loss, "data": data, "budget_s": seconds, "preset": preset,
-                             "preset_steps": preset_steps, "probe_steps_per_s": rate,
+                rows.append({"model": loss, "data": data, "budget_s": budget_s, "wall_budget_s": seconds,
+                             "preset": preset, "preset_steps": preset_steps, "probe_steps_per_s": rate,
                              "budget_steps": config.steps,
                              "seeds": list(seeds),
                              "modes_per_seed": modes, "hq_per_seed": quality, "modes_mean": statistics.fmean(modes),
@@ -231,8 +247,9 @@ def _digits_row(name: str, seeds, per_seed: list[dict], baseline: float, extra_k
     return row
 
 
-def bench_digits(quick: bool, seeds: tuple[int, ...], budget_s: float = 180.0) -> list[dict]:
-    """Unconditional DCGAN (tiny preset, 32×32 digits) within a CPU budget: FID, precision/recall, classes.
+def bench_digits(quick: bool, seeds: tuple[int, ...], budget_s: float = 180.0, time_scale: float = 1.0) -> list[dict]:
+    """Unconditional DCGAN (tiny preset, 32×32 digits) within a CPU budget (times ``time_scale``): FID,
+    precision/recall, classes.
 
     The FID protocol is the conditional section's (see :func:`bench_conditional`): 10,000 generated
     digits against the 297 held-out ones, read against the training split's own FID against them.
@@ -243,12 +260,13 @@ def bench_digits(quick: bool, seeds: tuple[int, ...], budget_s: float = 180.0) -
     from gan_helpers.training import fit
 
     budget_s = 2.0 if quick else budget_s
+    wall_budget_s = budget_s if quick else budget_s * time_scale
     per_seed = []
     for seed in seeds:
         torch.manual_seed(seed)
         trainer = DCGANTrainer(DCGANConfig.preset("tiny"))
         fit(trainer, digits("train", resolution=32), steps=10**9, batch_size=64, seed=seed, progress=False,
-            time_budget_s=budget_s)
+            time_budget_s=wall_budget_s)
         torch.manual_seed(10_000 + seed)
         samples = trainer.sample(FID_SAMPLES)
         pr = digits_precision_recall(samples[:PR_SAMPLES])
@@ -258,13 +276,15 @@ def bench_digits(quick: bool, seeds: tuple[int, ...], budget_s: float = 180.0) -
                          "histogram": [round(float(h), 3) for h in hist]})
     row = _digits_row("dcgan tiny (32x32)", seeds, per_seed, real_vs_real_fid(32),
                       ("precision", "recall", "min_class_fraction"))
-    row["budget_s"] = budget_s
+    row.update(budget_s=budget_s, wall_budget_s=wall_budget_s)
     row["class_histogram_worst_seed"] = min(per_seed, key=lambda r: r["min_class_fraction"])["histogram"]
     return [row]
 
 
-def bench_conditional(quick: bool, seeds: tuple[int, ...], budget_s: float = 60.0) -> list[dict]:
-    """Class-conditional MLP GAN on the 8×8 digits: classifier accuracy on requested classes, FID.
+def bench_conditional(quick: bool, seeds: tuple[int, ...], budget_s: float = 60.0, time_scale: float = 1.0
+                      ) -> list[dict]:
+    """Class-conditional MLP GAN on the 8×8 digits within a budget (times ``time_scale``): classifier
+    accuracy on requested classes, FID.
 
     Protocol: 10,000 labels drawn from the training split's class frequencies, one generated digit
     for each; the classifier's accuracy on the requested labels, and their digits FID against the
@@ -280,6 +300,7 @@ def bench_conditional(quick: bool, seeds: tuple[int, ...], budget_s: float = 60.
     from gan_helpers.training import fit
 
     budget_s = 2.0 if quick else budget_s
+    wall_budget_s = budget_s if quick else budget_s * time_scale
     config = ConditionalConfig.preset("tiny")
     train = digits("train", resolution=8)
     preset_steps, rate = config.steps, None
@@ -287,14 +308,14 @@ def bench_conditional(quick: bool, seeds: tuple[int, ...], budget_s: float = 60.
         probe = ConditionalTrainer(config)
         budget_steps, rate = steps_for_budget(
             lambda n: fit(probe, train, steps=probe.step_count + n, batch_size=config.batch_size, progress=False),
-            budget_s, 200)
+            wall_budget_s, 200)
         config = replace(config, steps=budget_steps)
     per_seed = []
     for seed in seeds:
         torch.manual_seed(seed)
         trainer = ConditionalTrainer(config)
         fit(trainer, train, steps=config.steps, batch_size=config.batch_size, seed=seed, progress=False,
-            time_budget_s=budget_s)
+            time_budget_s=wall_budget_s)
         torch.manual_seed(10_000 + seed)
         labels = train.labels[torch.randint(len(train.labels), (FID_SAMPLES,))]
         with torch.no_grad():
@@ -302,7 +323,7 @@ def bench_conditional(quick: bool, seeds: tuple[int, ...], budget_s: float = 60.
         per_seed.append({"accuracy": classifier_accuracy(samples, labels),
                          "fid": digits_fid(samples, reference="test"), "steps": trainer.step_count})
     row = _digits_row("conditional tiny (8x8 MLP)", seeds, per_seed, real_vs_real_fid(8), ("accuracy",))
-    row.update(budget_s=budget_s, preset_steps=preset_steps, probe_steps_per_s=rate,
+    row.update(budget_s=budget_s, wall_budget_s=wall_budget_s, preset_steps=preset_steps, probe_steps_per_s=rate,
                budget_steps=config.steps)
     return [row]
 
@@ -392,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=30, help="class size for the autograde section")
     parser.add_argument("--jobs", type=int, default=2, help="submissions autograded at once (autograde section)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json", help="JSON output")
+    parser.add_argument("--reference-seconds", action="store_true",
+                        help="read the training budgets as seconds on the specification's reference machine "
+                             f"(scaled by {REFERENCE_STEPS_PER_S:g} / this machine's yardstick steps per second)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads for training (the tiny models run fastest on one; 0 = torch's default)")
     args = parser.parse_args(argv)
@@ -399,21 +423,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
 
+    yardstick = reference_speed(30 if args.quick else 300)
+    scale = budget_scale(yardstick) if args.reference_seconds else 1.0
     runners = {
         "chapters": lambda: bench_chapters(args.quick),
-        "toys": lambda: bench_toys(args.quick, seeds),
-        "digits": lambda: bench_digits(args.quick, seeds),
-        "conditional": lambda: bench_conditional(args.quick, seeds),
+        "toys": lambda: bench_toys(args.quick, seeds, time_scale=scale),
+        "digits": lambda: bench_digits(args.quick, seeds, time_scale=scale),
+        "conditional": lambda: bench_conditional(args.quick, seeds, time_scale=scale),
         "steps": lambda: bench_steps(args.quick),
         "autograde": lambda: bench_autograde(args.quick, args.students, jobs=args.jobs),
     }
     results = {"machine": {"python": platform.python_version(), "torch": torch.__version__,
                            "cpu_threads": torch.get_num_threads(), "cuda": torch.cuda.is_available(),
                            "platform": platform.platform(),
-                           "reference_gan_steps_per_s": reference_speed(30 if args.quick else 300)},
+                           "reference_gan_steps_per_s": yardstick},
+               "budget_scale": scale,
                "quick": args.quick, "seeds": list(seeds), "sections": {}}
     print(f"machine: {results['machine']['reference_gan_steps_per_s']:.0f} steps/s of the specification's "
           "yardstick (2-D GAN, 3 x 128 MLPs, batch 512; planned at 200-250)")
+    if args.reference_seconds:
+        print(f"budgets in reference seconds: each training budget runs {scale:.2f}x as long here")
     for section in SECTIONS:
         if section not in args.only:
             continue

@@ -4,11 +4,13 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 
 def test_benchmark_quick_run_writes_every_section(root, tmp_path):
     out = tmp_path / "results.json"
     result = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--seeds", "0", "1", "--students", "2",
-                             "--out", str(out)], cwd=root, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                             "--reference-seconds", "--out", str(out)], cwd=root, capture_output=True, text=True, stdin=subprocess.DEVNULL,
                             timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     results = json.loads(out.read_text())
@@ -16,6 +18,7 @@ def test_benchmark_quick_run_writes_every_section(root, tmp_path):
     assert set(sections) == {"chapters", "toys", "digits", "conditional", "steps", "autograde"}
     assert results["seeds"] == [0, 1]
     assert results["machine"]["reference_gan_steps_per_s"] > 0
+    assert abs(results["budget_scale"] * results["machine"]["reference_gan_steps_per_s"] - 225.0) < 1e-6
     toys = sections["toys"]["rows"]
     assert {(r["model"], r["data"]) for r in toys} == {(m, d) for m in ("gan", "wgan-gp") for d in ("ring8", "grid25")}
     for row in toys:
@@ -45,3 +48,14 @@ def test_steps_for_budget_fills_the_budget_at_the_measured_speed():
     assert calls == [30, 300], f"expected a 30-step warm-up, then 300 timed steps; got {calls}"
     assert abs(rate - 100.0) < 1e-6, f"10 ms a step is 100 steps/s; got {rate}"
     assert steps == int(100 * 60 * BUDGET_MARGIN), f"expected {int(100 * 60 * BUDGET_MARGIN)} steps; got {steps}"
+
+
+def test_reference_seconds_scale_with_the_yardstick():
+    from benchmarks.run import REFERENCE_STEPS_PER_S, budget_scale
+
+    assert REFERENCE_STEPS_PER_S == 225.0, "the middle of the specification's 200-250 steps/s"
+    assert abs(budget_scale(75.0) - 3.0) < 1e-12, "a machine 3x slower than the reference runs each budget 3x longer"
+    assert abs(budget_scale(450.0) - 0.5) < 1e-12
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="yardstick speed must be positive"):
+            budget_scale(bad)
