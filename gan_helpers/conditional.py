@@ -89,8 +89,9 @@ from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
 from gan_helpers.losses import bce_with_logits, d_loss_hinge, g_loss_hinge, g_loss_nonsaturating
 from gan_helpers.training import linear_decay, set_learning_rates
-from gan_helpers.validate import (lookup_preset, require_images, require_positive_int, require_power_of_two,
-                                  require_same_batch, require_shape, require_tensor)
+from gan_helpers.validate import (lookup_preset, require_betas, require_images, require_positive_int,
+                                  require_positive_number, require_power_of_two, require_same_batch, require_shape,
+                                  require_tensor)
 
 ARCHS = ("mlp", "conv")
 DISCRIMINATORS = ("concat", "projection")
@@ -171,6 +172,9 @@ class ConditionalConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
                 raise ValueError(f"ConditionalConfig.{name}: expected a number in [0, 1]; got {value!r}")
+        for name in ("lr_g", "lr_d"):
+            require_positive_number(getattr(self, name), f"ConditionalConfig.{name}", "learning rate")
+        require_betas(self.betas, "ConditionalConfig.betas")
         if self.label_smoothing and self.loss != "bce":
             raise ValueError("ConditionalConfig.label_smoothing applies to the BCE loss only; "
                              f"got loss={self.loss!r}")

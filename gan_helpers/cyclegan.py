@@ -59,8 +59,9 @@ import torch
 import torch.nn as nn
 
 from gan_helpers.losses import d_loss_lsgan, g_loss_lsgan
-from gan_helpers.validate import (lookup_preset, require_images, require_positive_int, require_power_of_two,
-                                  require_same_batch, require_same_device, require_tensor)
+from gan_helpers.validate import (lookup_preset, require_betas, require_images, require_positive_int,
+                                  require_positive_number, require_power_of_two, require_same_batch,
+                                  require_same_device, require_tensor)
 
 NORMS = ("instance", "batch", "none")
 
@@ -474,8 +475,9 @@ class CycleGANConfig:
         for name in ("lambda_cycle", "lambda_identity"):
             if getattr(self, name) < 0:
                 raise ValueError(f"CycleGANConfig {name}: expected a value ≥ 0; got {getattr(self, name)}")
-        if self.lr <= 0:
-            raise ValueError(f"CycleGANConfig lr: expected a positive learning rate; got {self.lr}")
+        require_positive_number(self.lr, "CycleGANConfig lr", "learning rate")
+        require_betas(self.betas, "CycleGANConfig betas")
+        require_positive_number(self.init_gain, "CycleGANConfig init_gain", "standard deviation")
 
     @classmethod
     def preset(cls, name: str, **overrides) -> "CycleGANConfig":

@@ -75,15 +75,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 
 from gan_helpers.losses import d_loss_bce, g_loss_nonsaturating
-from gan_helpers.validate import (lookup_preset, require_images, require_positive_int, require_power_of_two,
-                                  require_tensor)
+from gan_helpers.validate import (lookup_preset, require_betas, require_images, require_positive_int,
+                                  require_positive_number, require_power_of_two, require_tensor)
 
 LAYOUTS = ("dense", "conv")
 NORMS = ("batch", "layer", "none")
@@ -423,12 +422,6 @@ def unconditional_images(batch: object, name: str, channels: int, resolution: in
     return batch.to(device)
 
 
-def _check_betas(betas: Sequence[float], name: str) -> tuple[float, float]:
-    if len(betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in betas):
-        raise ValueError(f"{name}: expected two numbers in [0, 1); got {tuple(betas)}")
-    return float(betas[0]), float(betas[1])
-
-
 def make_fixed_noise(n: int, z_dim: int, device: torch.device) -> torch.Tensor:
     """``[n, z_dim]`` noise for sample grids, from its own seeded generator (the global RNG is untouched)."""
     require_positive_int(n, "make_fixed_noise n")
@@ -467,11 +460,9 @@ class DCGANTrainer:
                  betas: tuple[float, float] = (0.5, 0.999)):
         if not isinstance(config, DCGANConfig):
             raise TypeError(f"config: expected a DCGANConfig; got {type(config).__name__}")
-        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-            raise ValueError(f"lr: expected a positive number; got {lr!r}")
         self.config = config
         self.device = torch.device(device)
-        self.lr, self.betas = float(lr), _check_betas(betas, "betas")
+        self.lr, self.betas = float(require_positive_number(lr, "lr")), require_betas(betas, "betas")
         self.G = DCGANGenerator(config).to(self.device)
         self.D = DCGANDiscriminator(config).to(self.device)
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=self.lr, betas=self.betas)

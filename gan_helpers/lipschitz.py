@@ -66,7 +66,7 @@ import torch
 from torch import nn
 
 from gan_helpers.data import digits
-from gan_helpers.validate import require_positive_int, require_same_device, require_shape
+from gan_helpers.validate import require_betas, require_positive_int, require_same_device, require_shape
 from gan_helpers.widgets import front_end_attached, show_in
 
 LN2 = math.log(2)
@@ -472,9 +472,7 @@ class ScenarioConfig:
         _check_number(self.lr, "ScenarioConfig.lr", positive=True)
         if _check_number(self.gp_weight, "ScenarioConfig.gp_weight") < 0:
             raise ValueError(f"ScenarioConfig.gp_weight: expected a number ≥ 0; got {self.gp_weight!r}")
-        if (not isinstance(self.betas, tuple) or len(self.betas) != 2
-                or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in self.betas)):
-            raise ValueError(f"ScenarioConfig.betas: expected two numbers in [0, 1); got {self.betas!r}")
+        require_betas(self.betas, "ScenarioConfig.betas")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise TypeError(f"ScenarioConfig.seed: expected an int; got {type(self.seed).__name__}")
 

@@ -53,7 +53,8 @@ import torch.nn as nn
 from gan_helpers.cyclegan import (PatchDiscriminator, check_norm, init_weights, norm_layer, patchgan_output_size,
                                   split_pair)
 from gan_helpers.losses import d_loss_bce, g_loss_nonsaturating
-from gan_helpers.validate import lookup_preset, require_images, require_positive_int, require_power_of_two
+from gan_helpers.validate import (lookup_preset, require_betas, require_images, require_positive_int,
+                                  require_positive_number, require_power_of_two)
 
 
 class UNetGenerator(nn.Module):
@@ -198,8 +199,11 @@ class Pix2PixConfig:
         check_norm(self.norm)
         if self.lambda_l1 < 0:
             raise ValueError(f"Pix2PixConfig lambda_l1: expected a value ≥ 0; got {self.lambda_l1}")
-        if self.lr <= 0:
-            raise ValueError(f"Pix2PixConfig lr: expected a positive learning rate; got {self.lr}")
+        require_positive_number(self.lr, "Pix2PixConfig lr", "learning rate")
+        require_betas(self.betas, "Pix2PixConfig betas")
+        require_positive_number(self.init_gain, "Pix2PixConfig init_gain", "standard deviation")
+        if not isinstance(self.dropout, bool):
+            raise TypeError(f"Pix2PixConfig dropout: expected True or False; got {self.dropout!r}")
 
     @classmethod
     def preset(cls, name: str, **overrides) -> "Pix2PixConfig":

@@ -90,8 +90,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from gan_helpers.losses import d_loss_bce, g_loss_nonsaturating, path_length_penalty, r1_penalty
-from gan_helpers.validate import (lookup_preset, require_images, require_positive_int, require_power_of_two,
-                                  require_same_batch, require_shape, require_tensor)
+from gan_helpers.validate import (lookup_preset, require_betas, require_images, require_positive_int,
+                                  require_power_of_two, require_same_batch, require_shape, require_tensor)
 
 NOISE_MODES = ("random", "const", "none")
 LRELU_SLOPE = 0.2
@@ -154,8 +154,7 @@ class StyleGAN2Config:
         for name in ("w_avg_beta", "pl_decay", "style_mixing_prob"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"StyleGAN2Config.{name}: expected a value in [0, 1]; got {getattr(self, name)}")
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
-            raise ValueError(f"StyleGAN2Config.betas: expected two values in [0, 1); got {self.betas}")
+        require_betas(self.betas, "StyleGAN2Config.betas")
 
     @property
     def num_ws(self) -> int:

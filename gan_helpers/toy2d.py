@@ -113,7 +113,7 @@ from gan_helpers.data import grid25, grid25_centres, ring8, ring8_centres
 from gan_helpers.losses import (critic_loss_wasserstein, d_loss_bce, g_loss_nonsaturating,
                                 g_loss_wasserstein, gradient_penalty, r1_penalty)
 from gan_helpers.training import linear_decay, set_learning_rates
-from gan_helpers.validate import lookup_preset, require_positive_int, require_shape
+from gan_helpers.validate import lookup_preset, require_betas, require_positive_int, require_shape
 
 DATASETS = {
     "ring8": (ring8, ring8_centres),
@@ -258,8 +258,7 @@ class Toy2DConfig:
         for name in ("lr_g", "lr_d", "data_scale", "g_input_gain", "g_input_scale"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name}: expected a positive number; got {getattr(self, name)}")
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
-            raise ValueError(f"betas: expected two numbers in [0, 1); got {self.betas}")
+        require_betas(self.betas, "betas")
         if not 0 <= self.decay_start <= 1:
             raise ValueError(f"decay_start: expected a fraction in [0, 1]; got {self.decay_start}")
         if not 0 <= self.lr_final <= 1:

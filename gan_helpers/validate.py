@@ -168,6 +168,28 @@ def require_positive_int(n: int, name: str) -> int:
     return n
 
 
+def _is_real(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and x == x  # x == x: not NaN
+
+
+def require_positive_number(x: float, name: str, what: str = "number") -> float:
+    """Raise ``ValueError`` unless ``x`` is a finite real number > 0 (a learning rate, a std); return it.
+    ``what`` names it in the message: "expected a positive learning rate"."""
+    if not (_is_real(x) and 0 < x < float("inf")):
+        raise ValueError(f"{name}: expected a positive {what}; got {x!r}")
+    return x
+
+
+def require_betas(betas: Sequence[float], name: str) -> tuple[float, float]:
+    """Raise ``ValueError`` unless ``betas`` are Adam's two coefficients, each in [0, 1); return them
+    as a tuple of floats."""
+    ok = isinstance(betas, (tuple, list)) and len(betas) == 2 and all(_is_real(b) and 0 <= b < 1 for b in betas)
+    if not ok:
+        shown = tuple(betas) if isinstance(betas, (tuple, list)) else betas
+        raise ValueError(f"{name}: expected two numbers in [0, 1); got {shown!r}")
+    return float(betas[0]), float(betas[1])
+
+
 def lookup_preset(presets: Mapping[str, T], name: str, what: str) -> T:
     """Return ``presets[name]`` or raise ``ValueError`` listing the known preset names."""
     if name not in presets:

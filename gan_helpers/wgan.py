@@ -61,7 +61,7 @@ import torch
 from gan_helpers.dcgan import (N_FIXED_SAMPLES, DCGANConfig, DCGANDiscriminator, DCGANGenerator, make_fixed_noise,
                                sample_in_eval_mode, unconditional_images, validate_architecture)
 from gan_helpers.losses import critic_loss_wasserstein, g_loss_wasserstein, gradient_penalty
-from gan_helpers.validate import lookup_preset, require_positive_int
+from gan_helpers.validate import lookup_preset, require_betas, require_positive_int, require_positive_number
 
 CRITIC_NORMS = ("layer", "none")
 
@@ -103,11 +103,8 @@ class WGANGPConfig:
         if not (isinstance(self.gp_weight, (int, float)) and math.isfinite(self.gp_weight) and self.gp_weight >= 0):
             raise ValueError(f"{what}.gp_weight: expected a number ≥ 0; got {self.gp_weight!r}")
         require_positive_int(self.n_critic, f"{what}.n_critic")
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"{what}.lr: expected a positive number; got {self.lr!r}")
-        if len(self.betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in self.betas):
-            raise ValueError(f"{what}.betas: expected two numbers in [0, 1); got {tuple(self.betas)}")
-        object.__setattr__(self, "betas", (float(self.betas[0]), float(self.betas[1])))
+        require_positive_number(self.lr, f"{what}.lr")
+        object.__setattr__(self, "betas", require_betas(self.betas, f"{what}.betas"))
 
     @classmethod
     def preset(cls, name: str) -> WGANGPConfig:
