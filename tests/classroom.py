@@ -74,15 +74,25 @@ def patches_of(group) -> dict:
     return {m.cell: m.patches for m in group}
 
 
+def targets_of(group) -> set[str]:
+    """The test cells that a group's mistakes must lose."""
+    return {cell for m in group for cell in m.loses}
+
+
 # ----------------------------------------------------------------------------------------------------
 # What nbgrader executes, and how it scores it
+
+def autograded_tests(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
+    """The notebook's autograded test cells (nbgrader ``grade`` without ``solution``) by ``grade_id``."""
+    return {g: c for g, c in nbgrader_cells(nb).items() if c.cell_type == "code"
+            and c.metadata["nbgrader"].get("grade") and not c.metadata["nbgrader"].get("solution")}
+
 
 def as_graded(submission: nbformat.NotebookNode, solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The notebook nbgrader executes for ``submission``: every autograded test cell put back as the
     instructor wrote it (hidden tests included), whatever the learner did to it."""
     graded = nbformat.from_dict(submission)
-    tests = {g: c for g, c in nbgrader_cells(solution).items()
-             if c.metadata["nbgrader"].get("grade") and not c.metadata["nbgrader"].get("solution")}
+    tests = autograded_tests(solution)
     for grade_id, cell in nbgrader_cells(graded).items():
         if grade_id in tests:
             cell.source = tests[grade_id].source
@@ -113,9 +123,7 @@ def nbgrader_scores(executed: nbformat.NotebookNode) -> dict[str, tuple[float, f
     (``determine_grade``: an error, or anything on stderr, scores zero; otherwise full marks)."""
     from nbgrader.utils import determine_grade
 
-    return {g: tuple(float(x) for x in determine_grade(c)) for g, c in nbgrader_cells(executed).items()
-            if c.cell_type == "code" and c.metadata["nbgrader"].get("grade")
-            and not c.metadata["nbgrader"].get("solution")}
+    return {g: tuple(float(x) for x in determine_grade(c)) for g, c in autograded_tests(executed).items()}
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -133,7 +141,7 @@ def write_class(course: Path, chapters: list[str]) -> None:
         solution = nbformat.read(notebook_path(course, "solutions", chapter), as_version=4)
         group = bob_group(chapter)
         bob = fill_release(release, solution, patches_of(group))
-        for grade_id in {cell for m in group for cell in m.loses}:
+        for grade_id in targets_of(group):
             nbgrader_cells(bob)[grade_id].source = EDITED_TEST
         for student, nb in (("alice", fill_release(release, solution)), ("bob", bob), ("carol", release)):
             path = notebook_path(course, "submitted", chapter, student)

@@ -22,7 +22,7 @@ from nbconvert import HTMLExporter
 from grading.course import autograded_scores, fill_release, nbgrader_cells, notebook_path
 from tests.catalogue import load
 from tests.classroom import (as_graded, bob_group, group_of, hidden_lines, leaked, mistake_groups, nbgrader_scores,
-                             visible_text)
+                             patches_of, targets_of, visible_text)
 from tests.conftest import CHAPTERS, read_nb
 
 MIN_CATALOGUE = {"ch00_adversarial_idea": 4, "ch01_generator_discriminator": 4, "ch02_minmax_game": 4,
@@ -64,12 +64,13 @@ def test_catalogue_mistake_loses_exactly_its_exercise(gradebook, catalogue_runs,
     if index == 0:
         where, scores = "bob's submission (graded by nbgrader)", gradebook[chapter]["bob"]
     else:
-        where, scores = f"catalogue group {index} (scored from nbclient)", nbgrader_scores(catalogue_runs[(chapter, index)])
+        where = f"catalogue group {index} (scored from nbclient)"
+        scores = nbgrader_scores(catalogue_runs[(chapter, index)])
     unknown = set(mistake.loses) - set(scores)
     assert not unknown, f"{mistake.name} targets test cells {unknown} that the chapter does not have"
     kept = {cell: s for cell, s in scores.items() if cell in mistake.loses and s[0] > 0}
     assert not kept, f"{mistake.name} ({mistake.why}) still earns points in {kept}"
-    targeted = {cell for m in group for cell in m.loses}
+    targeted = targets_of(group)
     lost = {cell: s for cell, s in scores.items() if cell not in targeted and s[0] < s[1]}
     assert not lost, (f"{mistake.name} ({mistake.why}), graded in {where} with "
                       f"{[m.name for m in group]}, also loses points in {lost}: one mistake must not cascade")
@@ -106,7 +107,7 @@ def test_nbclient_runs_the_code_nbgrader_runs(graded_class, chapter):
     course = graded_class["course"]
     release = read_nb(notebook_path(course, "notebooks", chapter))
     solution = read_nb(notebook_path(course, "solutions", chapter))
-    ours = as_graded(fill_release(release, solution, {m.cell: m.patches for m in bob_group(chapter)}), solution)
+    ours = as_graded(fill_release(release, solution, patches_of(bob_group(chapter))), solution)
     theirs = read_nb(notebook_path(course, "autograded", chapter, "bob"))
     assert [c.source for c in ours.cells if c.cell_type == "code"] == [
         c.source for c in theirs.cells if c.cell_type == "code"]

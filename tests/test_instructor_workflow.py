@@ -22,7 +22,7 @@ import pytest
 
 from grading.course import nbgrader_cells, notebook_path
 from grading.sandbox import tree_changes
-from tests.classroom import (MANUAL_SHARE, STUDENTS, bob_group, cell_points, hidden_lines, leaked,
+from tests.classroom import (MANUAL_SHARE, STUDENTS, bob_group, cell_points, hidden_lines, leaked, targets_of,
                              visible_text)
 from tests.conftest import CHAPTERS, read_nb
 
@@ -35,7 +35,7 @@ def workflow(graded_class):
 
 
 def bob_loses(chapter) -> set[str]:
-    return {cell for m in bob_group(chapter) for cell in m.loses}
+    return targets_of(bob_group(chapter))
 
 
 def expected_total(course: Path, chapter: str, student: str) -> float:
