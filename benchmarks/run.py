@@ -138,6 +138,15 @@ def budget_scale(yardstick_steps_per_s: float) -> float:
     return REFERENCE_STEPS_PER_S / yardstick_steps_per_s
 
 
+def budgets(budget_s: float, quick: bool, time_scale: float, quick_s: float) -> tuple[float, float]:
+    """A section's ``(budget_s, wall_budget_s)``: the nominal budget and the wall-clock seconds it gets here.
+
+    ``--quick`` replaces the budget by ``quick_s`` wall-clock seconds; otherwise the wall-clock budget is
+    ``budget_s * time_scale`` (see ``--reference-seconds`` and :func:`budget_scale`).
+    """
+    return (quick_s, quick_s) if quick else (budget_s, budget_s * time_scale)
+
+
 # ----------------------------------------------------------------------------------------------------
 # Sections
 
@@ -195,8 +204,7 @@ def bench_toys(quick: bool, seeds: tuple[int, ...], time_scale: float = 1.0) -> 
     rows = []
     for loss in ("gan", "wgan-gp"):
         for data, times in budgets.items():
-            for budget_s in ((1.0,) if quick else times):
-                seconds = budget_s if quick else budget_s * time_scale
+            for budget_s, seconds in (budgets(t, quick, time_scale, 1.0) for t in times):
                 preset = f"{loss}-{'ring' if data == 'ring8' else 'grid'}"
                 config = Toy2DConfig.preset(preset)
                 preset_steps, rate = config.steps, None
@@ -259,8 +267,7 @@ def bench_digits(quick: bool, seeds: tuple[int, ...], budget_s: float = 180.0, t
     from gan_helpers.digits_classifier import class_histogram, digits_fid, digits_precision_recall, real_vs_real_fid
     from gan_helpers.training import fit
 
-    budget_s = 2.0 if quick else budget_s
-    wall_budget_s = budget_s if quick else budget_s * time_scale
+    budget_s, wall_budget_s = budgets(budget_s, quick, time_scale, 2.0)
     per_seed = []
     for seed in seeds:
         torch.manual_seed(seed)
@@ -299,8 +306,7 @@ def bench_conditional(quick: bool, seeds: tuple[int, ...], budget_s: float = 60.
     from gan_helpers.digits_classifier import classifier_accuracy, digits_fid, real_vs_real_fid
     from gan_helpers.training import fit
 
-    budget_s = 2.0 if quick else budget_s
-    wall_budget_s = budget_s if quick else budget_s * time_scale
+    budget_s, wall_budget_s = budgets(budget_s, quick, time_scale, 2.0)
     config = ConditionalConfig.preset("tiny")
     train = digits("train", resolution=8)
     preset_steps, rate = config.steps, None

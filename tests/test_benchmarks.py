@@ -59,3 +59,13 @@ def test_reference_seconds_scale_with_the_yardstick():
     for bad in (0.0, -1.0, float("nan")):
         with pytest.raises(ValueError, match="yardstick speed must be positive"):
             budget_scale(bad)
+
+
+def test_budgets_scale_the_wall_clock_only_outside_quick_mode():
+    from benchmarks.run import budgets
+
+    assert budgets(60.0, quick=False, time_scale=2.5, quick_s=2.0) == (60.0, 150.0), \
+        "a 60 s reference budget on a machine 2.5x slower should get 150 s of wall clock"
+    assert budgets(60.0, quick=False, time_scale=1.0, quick_s=2.0) == (60.0, 60.0)
+    assert budgets(60.0, quick=True, time_scale=2.5, quick_s=2.0) == (2.0, 2.0), \
+        "--quick replaces every budget by its few wall-clock seconds, unscaled"
