@@ -376,6 +376,36 @@ def test_ema_generator_is_the_moving_average_and_makes_the_grid():
         ConditionalConfig(ema_decay=1.0)
 
 
+def test_lazy_r1_is_added_to_d_loss_on_every_r1_every_th_step():
+    """R1 (γ/2 · E‖∇ₓ D(x, y)‖², γ times r1_every when lazy) on the real images with their own labels."""
+    gamma, every = 2.0, 2
+    torch.manual_seed(0)
+    with_r1 = ConditionalTrainer(cfg("mlp", r1_gamma=gamma, r1_every=every))
+    torch.manual_seed(0)
+    plain = ConditionalTrainer(cfg("mlp"))
+    data = batches(MLP, 3)
+    x, y = (t.clone() for t in data[0])
+    x.requires_grad_(True)
+    grad = torch.autograd.grad(with_r1.discriminator(x, y).sum(), x)[0]       # [B, 1, 8, 8], D before any step
+    expected = gamma * every / 2 * grad.square().flatten(1).sum(1).mean().item()
+    torch.manual_seed(1)                                   # the same noise and fake labels for both
+    first = with_r1.step(data[0])
+    torch.manual_seed(1)
+    first_plain = plain.step(data[0])
+    assert first["r1"] == pytest.approx(expected, rel=1e-5), "step 0 should apply R1 to the real batch and labels"
+    assert first["d_loss"] - first_plain["d_loss"] == pytest.approx(expected, rel=1e-4), \
+        "D's loss at an R1 step should be the plain loss plus the penalty"
+    assert first["g_loss"] == pytest.approx(first_plain["g_loss"], abs=0.05)
+    second = with_r1.step(data[1])
+    assert second["r1"] == first["r1"], "step 1 is not a multiple of r1_every: the last value is reported again"
+    third = with_r1.step(data[2])
+    assert third["r1"] != first["r1"] and third["r1"] > 0, "step 2 should compute R1 again"
+    assert "r1" not in first_plain, "without R1 the step reports only d_loss and g_loss"
+    assert with_r1.state_dict()["last_r1"] == third["r1"]
+    with pytest.raises(ValueError, match=r"r1_gamma: expected a finite number >= 0 \(0 = no R1\); got -1.0"):
+        ConditionalConfig(r1_gamma=-1.0)
+
+
 def test_lr_decay_schedule():
     """Constant up to the decay start, linear down to ``lr_decay_final`` at ``steps``, flat beyond."""
     tr = ConditionalTrainer(cfg("mlp", lr_g=2e-3, lr_d=1e-3, steps=100, lr_decay_start=0.6, lr_decay_final=0.2))
