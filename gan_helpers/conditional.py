@@ -62,12 +62,13 @@ Presets (:meth:`ConditionalConfig.preset`)
   Why R1: the FID of the worst seeds came from missing variety, not from bad digits. On seed 2
   without R1, 1,500 samples had a k-NN precision of 0.965 against the train split but a recall of
   0.80 (:func:`gan_helpers.digits_classifier.digits_precision_recall`); R1 with γ = 0.1 kept the
-  precision at 0.95 and raised the recall to 0.86 (FID 17.27 → 14.24 at 14,161 steps). On that
-  seed γ = 0.03, 0.2, 0.3 and 1 scored 16.3, 15.8, 16.0 and 15.0; R1 every 8 steps instead of 4,
-  14.95; EMA 0.9995, 15.0; dropout 0.3 in D, 16.6 (recall 0.63); one-sided label smoothing 0.1,
-  17.9; a projection discriminator in place of concatenation, 25–28 (recall 0.72). With R1, Adam(2e-3) instead of
-  1.5e-3 scored 13.72 / 14.14 / 14.35 / 14.72 on seeds 0–3 at 13,159 steps (mean 14.23, worst 14.72):
-  no better.
+  precision at 0.95 and raised the recall to 0.86 (FID 17.27 → 14.24 at 14,161 steps). Also on
+  seed 2 at 14,161 steps: γ = 0.03, 0.3 and 1 scored 16.3, 16.0 and 15.0; dropout 0.3 in D (no R1),
+  16.6 (recall 0.63); one-sided label smoothing 0.1 (no R1), 17.9. At 13,159 steps, where γ = 0.1
+  scored 14.83: γ = 0.2, 15.8; EMA 0.9995, 15.0; R1 every 8 steps, 14.95 (at 13,650 steps, for the
+  time it saves). A projection discriminator in place of concatenation (no R1) scored 28.3 and 25.3
+  on seeds 0 and 1 (recall 0.73 and 0.72). With R1, Adam(2e-3) instead of 1.5e-3 scored 13.72 /
+  14.14 / 14.35 / 14.72 on seeds 0–3 at 13,159 steps (mean 14.23, worst 14.72): no better.
 * ``"digits32"``: the digits upsampled to 32×32×1, DCGAN-style conv G and concatenation D (a starting
   point; not tuned for quality).
 * ``"cifar10"``: 32×32×3, 10 classes, DCGAN widths (64), projection D with spectral norm, the hinge
