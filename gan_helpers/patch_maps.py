@@ -613,9 +613,10 @@ def train_shipped(steps: int = SHIPPED_STEPS, seed: int = 0, verbose: bool = Fal
         if verbose:
             image, mask = half_blurred(photo())
             summary = map_summary(patch_map(run.discriminator, image), mask, n)
+            blurred = (f"on blurred ones {summary['blurred']:.2f}" if summary["n_blurred"]
+                       else "no patch lies wholly in the blurred half")
             print(f"n_layers={n} ({run.field}×{run.field} patches): {run.seconds:.1f} s, last loss "
-                  f"{np.mean(run.losses[-50:]):.3f}; mean P(real) on sharp patches {summary['sharp']:.2f}, "
-                  f"on blurred ones {summary['blurred']:.2f}")
+                  f"{np.mean(run.losses[-50:]):.3f}; mean P(real) on sharp patches {summary['sharp']:.2f}, {blurred}")
     return state
 
 
