@@ -200,10 +200,10 @@ def bench_toys(quick: bool, seeds: tuple[int, ...], time_scale: float = 1.0) -> 
     from gan_helpers.metrics import mode_coverage
     from gan_helpers.toy2d import Toy2DConfig, Toy2DTrainer
 
-    budgets = {"ring8": (10.0,), "grid25": (60.0,)}  # the budgets of the course targets (spec section 9)
+    budget_by_data = {"ring8": (10.0,), "grid25": (60.0,)}  # the budgets of the course targets (spec section 9)
     rows = []
     for loss in ("gan", "wgan-gp"):
-        for data, times in budgets.items():
+        for data, times in budget_by_data.items():
             for budget_s, seconds in (budgets(t, quick, time_scale, 1.0) for t in times):
                 preset = f"{loss}-{'ring' if data == 'ring8' else 'grid'}"
                 config = Toy2DConfig.preset(preset)
