@@ -101,7 +101,7 @@ import torch
 import torch.nn as nn
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
-from gan_helpers.losses import bce_with_logits, d_loss_hinge, g_loss_hinge, g_loss_nonsaturating, r1_penalty
+from gan_helpers.losses import bce_with_logits, d_loss_hinge, g_loss_hinge, g_loss_nonsaturating, lazy_r1
 from gan_helpers.training import linear_decay, set_learning_rates
 from gan_helpers.validate import (lookup_preset, require_betas, require_images, require_positive_int,
                                   require_positive_number, require_power_of_two, require_same_batch, require_shape,
@@ -574,10 +574,9 @@ class ConditionalTrainer:
         fake_labels = torch.randint(c.num_classes, (b,), device=self.device)  # [B]
         fake = self.generator(z, fake_labels)                                # [B, C, R, R]
         d_loss = self._losses(self.discriminator(real, labels), self.discriminator(fake.detach(), fake_labels))
-        if c.r1_gamma > 0 and self.step_count % c.r1_every == 0:
-            # Lazy R1 on the real images with their own labels: γ · r1_every every r1_every steps.
-            real_r1 = real.detach().requires_grad_(True)
-            r1 = r1_penalty(self.discriminator(real_r1, labels), real_r1, c.r1_gamma * c.r1_every)
+        # Lazy R1 on the real images with their own labels: γ · r1_every every r1_every steps.
+        r1 = lazy_r1(lambda x: self.discriminator(x, labels), real, c.r1_gamma, c.r1_every, self.step_count)
+        if r1 is not None:
             d_loss = d_loss + r1
             self.last_r1 = r1.item()
         self.opt_d.zero_grad(set_to_none=True)

@@ -216,6 +216,27 @@ def r1_penalty(real_logits: torch.Tensor, real_images: torch.Tensor, gamma: floa
     return gamma / 2 * grad.square().flatten(1).sum(1).mean()
 
 
+def lazy_r1(discriminate, real_images: torch.Tensor, gamma: float, every: int, step: int) -> torch.Tensor | None:
+    """Lazy R1 (StyleGAN2): :func:`r1_penalty` with γ·``every`` on steps that are multiples of ``every``.
+
+    Args:
+        discriminate: ``real_images -> [B]`` logits (close over anything else D needs, such as labels).
+        real_images: ``[B, *]`` the real batch; it is detached and made a leaf that requires a gradient.
+        gamma: γ per step; 0 turns the penalty off.
+        every: the interval; the penalty is multiplied by it so that its average weight stays γ.
+        step: the trainer's 0-based step count.
+
+    Returns:
+        ``[]`` the penalty to add to D's loss, or ``None`` on steps where it does not run.
+    """
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        raise ValueError(f"lazy_r1: every: expected a positive int; got {every!r}")
+    if gamma <= 0 or step % every:
+        return None
+    real_r1 = real_images.detach().requires_grad_(True)
+    return r1_penalty(discriminate(real_r1), real_r1, gamma * every)
+
+
 def path_length_penalty(fake_images: torch.Tensor, w: torch.Tensor, mean_path_length: float | torch.Tensor,
                         decay: float = 0.01) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """StyleGAN2's path-length penalty ``E[(‖J_wᵀ y‖₂ − a)²]`` with ``y ~ N(0, I)/√(H·W)``.

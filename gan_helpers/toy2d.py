@@ -131,7 +131,7 @@ from torch import nn
 
 from gan_helpers.data import grid25, grid25_centres, ring8, ring8_centres
 from gan_helpers.losses import (critic_loss_wasserstein, d_loss_bce, g_loss_nonsaturating,
-                                g_loss_wasserstein, gradient_penalty, r1_penalty)
+                                g_loss_wasserstein, gradient_penalty, lazy_r1)
 from gan_helpers.training import linear_decay, set_learning_rates
 from gan_helpers.validate import lookup_preset, require_betas, require_positive_int, require_shape
 
@@ -430,10 +430,8 @@ class Toy2DTrainer:
             scores = self.D(torch.cat([real, fake]))  # [2b]
             if c.loss == "bce":
                 d_loss = d_loss_bce(scores[:b], scores[b:])
-                if c.r1_gamma > 0 and self.step_count % c.r1_every == 0:
-                    # Lazy R1 (StyleGAN2): every r1_every steps, with γ scaled up to match.
-                    real_r1 = real.detach().requires_grad_(True)
-                    r1 = r1_penalty(self.D(real_r1), real_r1, c.r1_gamma * c.r1_every)
+                r1 = lazy_r1(self.D, real, c.r1_gamma, c.r1_every, self.step_count)
+                if r1 is not None:
                     d_loss = d_loss + r1
                     self.last_r1 = r1.item()
             else:

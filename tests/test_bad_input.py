@@ -99,6 +99,8 @@ LOSS_CASES = [
          ValueError, r"one score per sample, shape \[2\] or \[2, 1\]; got \[1\]"),
     case("r1_penalty-no-grad", lambda: losses.r1_penalty(t(2), t(2, 3), gamma=10.0), ValueError,
          r"real_images must have requires_grad=True"),
+    case("lazy_r1-every", lambda: losses.lazy_r1(lambda x: x.sum(1), t(2, 3), gamma=1.0, every=0, step=0), ValueError,
+         r"lazy_r1: every: expected a positive int; got 0"),
     case("r1_penalty-not-tensor", lambda: losses.r1_penalty(t(2), [[0.0]], gamma=10.0), TypeError,
          r"r1_penalty: real_images: expected a torch\.Tensor; got list"),
     case("r1_penalty-batch", lambda: losses.r1_penalty(t(3), _needs_grad(t(2, 3)), gamma=10.0), ValueError,

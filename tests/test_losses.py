@@ -154,3 +154,19 @@ def test_path_length_penalty_for_a_linear_generator():
     torch.testing.assert_close(penalty.detach(), (lengths.detach() - new_mean).square().mean())
     with pytest.raises(ValueError, match=r"w of shape \[5, w_dim\]"):
         path_length_penalty(images, torch.zeros(4, 6), 0.0)
+
+
+def test_lazy_r1_runs_every_nth_step_with_gamma_scaled_by_the_interval():
+    from gan_helpers.losses import lazy_r1, r1_penalty
+
+    w = torch.tensor([1.0, -2.0, 0.5], requires_grad=True)
+    discriminate = lambda x: (x * w).sum(1) ** 2                          # noqa: E731  [B, 3] -> [B]
+    real = torch.randn(4, 3, generator=torch.Generator().manual_seed(0))
+    leaf = real.clone().requires_grad_(True)
+    expected = r1_penalty(discriminate(leaf), leaf, gamma=0.5 * 4)
+    got = lazy_r1(discriminate, real, gamma=0.5, every=4, step=8)
+    torch.testing.assert_close(got, expected, msg="step 8 with every=4: R1 with γ·4")
+    assert got.requires_grad, "the penalty must be differentiable with respect to D's parameters"
+    assert not real.requires_grad, "the caller's batch must not be changed"
+    assert lazy_r1(discriminate, real, gamma=0.5, every=4, step=9) is None, "step 9 is not a multiple of 4"
+    assert lazy_r1(discriminate, real, gamma=0.0, every=1, step=0) is None, "γ = 0 turns the penalty off"
