@@ -103,8 +103,8 @@ from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
 from gan_helpers.losses import bce_with_logits, d_loss_hinge, g_loss_hinge, g_loss_nonsaturating, lazy_r1
 from gan_helpers.training import linear_decay, set_learning_rates
-from gan_helpers.validate import (lookup_preset, require_betas, require_images, require_positive_int,
-                                  require_positive_number, require_power_of_two, require_same_batch, require_shape,
+from gan_helpers.validate import (lookup_preset, require_betas, require_images, require_in_range,
+                                  require_positive_int, require_positive_number, require_power_of_two, require_same_batch, require_shape,
                                   require_tensor)
 
 ARCHS = ("mlp", "conv")
@@ -182,22 +182,14 @@ class ConditionalConfig:
             require_positive_int(getattr(self, name), f"ConditionalConfig.{name}")
         if self.arch == "conv":
             require_power_of_two(self.resolution, "ConditionalConfig.resolution (conv)", minimum=8)
-        if not 0.0 <= self.label_smoothing < 1.0:
-            raise ValueError(f"ConditionalConfig.label_smoothing: expected a value in [0, 1); "
-                             f"got {self.label_smoothing}")
-        if not 0.0 <= self.ema_decay < 1.0:
-            raise ValueError("ConditionalConfig.ema_decay: expected a value in [0, 1) (0 = no EMA); "
-                             f"got {self.ema_decay}")
+        require_in_range(self.label_smoothing, "ConditionalConfig.label_smoothing", 0, 1, high_open=True)
+        require_in_range(self.ema_decay, "ConditionalConfig.ema_decay", 0, 1, high_open=True, hint="0 = no EMA")
         for name in ("lr_decay_start", "lr_decay_final"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise ValueError(f"ConditionalConfig.{name}: expected a number in [0, 1]; got {value!r}")
+            require_in_range(getattr(self, name), f"ConditionalConfig.{name}", 0, 1)
         for name in ("lr_g", "lr_d"):
             require_positive_number(getattr(self, name), f"ConditionalConfig.{name}", "learning rate")
         require_betas(self.betas, "ConditionalConfig.betas")
-        gamma = self.r1_gamma
-        if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0.0 <= gamma < math.inf:
-            raise ValueError(f"ConditionalConfig.r1_gamma: expected a finite number >= 0 (0 = no R1); got {gamma!r}")
+        require_in_range(self.r1_gamma, "ConditionalConfig.r1_gamma", 0, math.inf, high_open=True, hint="0 = no R1")
         if self.label_smoothing and self.loss != "bce":
             raise ValueError("ConditionalConfig.label_smoothing applies to the BCE loss only; "
                              f"got loss={self.loss!r}")

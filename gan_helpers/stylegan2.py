@@ -90,7 +90,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from gan_helpers.losses import d_loss_bce, g_loss_nonsaturating, path_length_penalty, r1_penalty
-from gan_helpers.validate import (lookup_preset, require_betas, require_images, require_positive_int,
+from gan_helpers.validate import (lookup_preset, require_betas, require_images, require_in_range, require_positive_int,
                                   require_power_of_two, require_same_batch, require_shape, require_tensor)
 
 NOISE_MODES = ("random", "const", "none")
@@ -149,11 +149,9 @@ class StyleGAN2Config:
             if not getattr(self, name) > 0:
                 raise ValueError(f"StyleGAN2Config.{name}: expected > 0; got {getattr(self, name)}")
         for name in ("r1_gamma", "pl_weight", "ema_kimg"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"StyleGAN2Config.{name}: expected ≥ 0; got {getattr(self, name)}")
+            require_in_range(getattr(self, name), f"StyleGAN2Config.{name}", 0, math.inf, high_open=True)
         for name in ("w_avg_beta", "pl_decay", "style_mixing_prob"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"StyleGAN2Config.{name}: expected a value in [0, 1]; got {getattr(self, name)}")
+            require_in_range(getattr(self, name), f"StyleGAN2Config.{name}", 0, 1)
         require_betas(self.betas, "StyleGAN2Config.betas")
 
     @property

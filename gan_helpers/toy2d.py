@@ -133,7 +133,8 @@ from gan_helpers.data import grid25, grid25_centres, ring8, ring8_centres
 from gan_helpers.losses import (critic_loss_wasserstein, d_loss_bce, g_loss_nonsaturating,
                                 g_loss_wasserstein, gradient_penalty, lazy_r1)
 from gan_helpers.training import linear_decay, set_learning_rates
-from gan_helpers.validate import lookup_preset, require_betas, require_positive_int, require_shape
+from gan_helpers.validate import (lookup_preset, require_betas, require_in_range, require_positive_int,
+                                  require_shape)
 
 DATASETS = {
     "ring8": (ring8, ring8_centres),
@@ -279,17 +280,13 @@ class Toy2DConfig:
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name}: expected a positive number; got {getattr(self, name)}")
         require_betas(self.betas, "betas")
-        if not 0 <= self.decay_start <= 1:
-            raise ValueError(f"decay_start: expected a fraction in [0, 1]; got {self.decay_start}")
-        if not 0 <= self.lr_final <= 1:
-            raise ValueError(f"lr_final: expected a fraction in [0, 1]; got {self.lr_final}")
-        if not 0 <= self.ema_beta < 1:
-            raise ValueError(f"ema_beta: expected a number in [0, 1); got {self.ema_beta}")
+        for name in ("decay_start", "lr_final"):
+            require_in_range(getattr(self, name), name, 0, 1, hint="a fraction")
+        require_in_range(self.ema_beta, "ema_beta", 0, 1, high_open=True, hint="0 = no average")
         if not isinstance(self.fused_adam, bool):
             raise TypeError(f"fused_adam: expected True or False; got {self.fused_adam!r}")
         for name in ("gp_weight", "r1_gamma"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name}: expected a non-negative number; got {getattr(self, name)}")
+            require_in_range(getattr(self, name), name, 0, math.inf, high_open=True, hint="0 = off")
 
     @staticmethod
     def preset(name: str, **overrides) -> "Toy2DConfig":

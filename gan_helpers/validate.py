@@ -180,6 +180,18 @@ def require_positive_number(x: float, name: str, what: str = "number") -> float:
     return x
 
 
+def require_in_range(x: float, name: str, low: float, high: float, high_open: bool = False,
+                     hint: str = "") -> float:
+    """Raise ``ValueError`` unless ``x`` is a real number (not a bool, not NaN) in ``[low, high]``, or in
+    ``[low, high)`` with ``high_open``; return it. ``hint`` is added to the message in parentheses:
+    "expected a number in [0, 1) (0 = no EMA)"."""
+    inside = _is_real(x) and low <= x and (x < high if high_open else x <= high)
+    if not inside:
+        interval = f"[{low:g}, {high:g}{')' if high_open else ']'}"
+        raise ValueError(f"{name}: expected a number in {interval}{f' ({hint})' if hint else ''}; got {x!r}")
+    return x
+
+
 def require_betas(betas: Sequence[float], name: str) -> tuple[float, float]:
     """Raise ``ValueError`` unless ``betas`` are Adam's two coefficients, each in [0, 1); return them
     as a tuple of floats."""

@@ -446,7 +446,7 @@ def test_bad_config_and_preset_errors():
     with pytest.raises(ValueError,
                        match=r"unknown StyleGAN2 preset 'config-e'; expected one of \['config-f', 'tiny'\]"):
         StyleGAN2Config.preset("config-e")
-    with pytest.raises(ValueError, match=r"style_mixing_prob: expected a value in \[0, 1\]; got 1.5"):
+    with pytest.raises(ValueError, match=r"style_mixing_prob: expected a number in \[0, 1\]; got 1.5"):
         tiny(style_mixing_prob=1.5)
     with pytest.raises(ValueError, match=r"z_dim: expected a positive int; got 0"):
         tiny(z_dim=0)

@@ -87,15 +87,18 @@ def test_presets_exist_and_unknown_names_are_listed():
     ("batch_size", 0, r"batch_size: expected a positive int; got 0"),
     ("lr_g", 0.0, r"lr_g: expected a positive number; got 0.0"),
     ("betas", (0.5, 1.0), r"betas: expected two numbers in \[0, 1\); got \(0.5, 1.0\)"),
-    ("decay_start", 1.5, r"decay_start: expected a fraction in \[0, 1\]; got 1.5"),
-    ("ema_beta", 1.0, r"ema_beta: expected a number in \[0, 1\); got 1.0"),
-    ("gp_weight", -1.0, r"gp_weight: expected a non-negative number; got -1.0"),
-    ("r1_gamma", -1.0, r"r1_gamma: expected a non-negative number; got -1.0"),
+    ("decay_start", 1.5, r"decay_start: expected a number in \[0, 1\] \(a fraction\); got 1.5"),
+    ("decay_start", float("nan"), r"decay_start: expected a number in \[0, 1\] \(a fraction\); got nan"),
+    ("ema_beta", 1.0, r"ema_beta: expected a number in \[0, 1\) \(0 = no average\); got 1.0"),
+    ("gp_weight", -1.0, r"gp_weight: expected a number in \[0, inf\) \(0 = off\); got -1.0"),
+    ("gp_weight", float("nan"), r"gp_weight: expected a number in \[0, inf\) \(0 = off\); got nan"),
+    ("r1_gamma", -1.0, r"r1_gamma: expected a number in \[0, inf\) \(0 = off\); got -1.0"),
+    ("r1_gamma", float("nan"), r"r1_gamma: expected a number in \[0, inf\) \(0 = off\); got nan"),
     ("r1_every", 0, r"r1_every: expected a positive int; got 0"),
     ("z_dist", "cauchy", r"z_dist: expected 'normal' or 'uniform'; got 'cauchy'"),
     ("g_input_gain", 0.0, r"g_input_gain: expected a positive number; got 0.0"),
     ("g_input_scale", -3.0, r"g_input_scale: expected a positive number; got -3.0"),
-    ("lr_final", 1.5, r"lr_final: expected a fraction in \[0, 1\]; got 1.5"),
+    ("lr_final", 1.5, r"lr_final: expected a number in \[0, 1\] \(a fraction\); got 1.5"),
 ])
 def test_config_rejects_bad_values(field, value, message):
     with pytest.raises(ValueError, match=message):
