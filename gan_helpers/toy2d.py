@@ -134,7 +134,7 @@ from gan_helpers.losses import (critic_loss_wasserstein, d_loss_bce, g_loss_nons
                                 g_loss_wasserstein, gradient_penalty, lazy_r1)
 from gan_helpers.training import linear_decay, set_learning_rates
 from gan_helpers.validate import (lookup_preset, require_betas, require_in_range, require_positive_int,
-                                  require_shape)
+                                  require_shape, require_tensor)
 
 DATASETS = {
     "ring8": (ring8, ring8_centres),
@@ -200,6 +200,26 @@ class MLPDiscriminator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         require_shape(x, [None, 2], "MLPDiscriminator input", like=self)
         return self.net(x / self.scale).squeeze(1)  # [B, 2] → [B, 1] → [B]
+
+
+def jacobian_norms(generator: nn.Module, z: torch.Tensor) -> torch.Tensor:
+    """``[n]`` Frobenius norms ``‖∂G(z)/∂z‖_F`` of a generator's Jacobian at each row of ``z [n, z_dim]``.
+
+    Exact: :func:`torch.func.jacrev` on one row at a time, vectorised with :func:`torch.func.vmap`,
+    so it costs about ``out_dim`` backward passes; meant for low-dimensional outputs such as the toys'
+    2-D points. Each row must be generated independently of the others (no batch statistics), as in
+    :class:`MLPGenerator`. Large norms mark the noise vectors that G stretches most: on a disconnected
+    target, the ones it sends across the gaps between modes (Tanielian et al. 2020).
+    """
+    require_tensor(z, "jacobian_norms z")
+    if z.dim() != 2:
+        raise ValueError(f"jacobian_norms z: expected a [n, z_dim] tensor; got shape {list(z.shape)}")
+
+    def one(v: torch.Tensor) -> torch.Tensor:
+        return generator(v[None])[0]  # [z_dim] → [out_dim]
+
+    jac = torch.func.vmap(torch.func.jacrev(one))(z)  # [n, out_dim, z_dim]
+    return jac.flatten(1).norm(dim=1)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -523,22 +543,34 @@ class Toy2DTrainer:
     # -- samples -------------------------------------------------------------------------------------
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None, fixed: bool = False) -> torch.Tensor:
+    def sample(self, n: int, generator: torch.Generator | None = None, fixed: bool = False,
+               reject: float = 0.0) -> torch.Tensor:
         """``[n, 2]`` points from the (averaged) generator.
 
         Args:
             n: how many points.
             generator: ``torch.Generator`` for the noise; default torch's global RNG.
             fixed: use the first ``n`` rows of :attr:`fixed_z` instead (``n ≤ 2500``).
+            reject: fraction in ``[0, 1)`` of the draws to throw away by Jacobian-based truncation
+                (Tanielian et al. 2020): draw ``ceil(n / (1 - reject))`` noise vectors and keep, in
+                their order, the ``n`` at which :func:`jacobian_norms` is smallest. The generator is
+                steepest in the cuts between modes, so those samples go first (see the module
+                docstring); 0 (the default) samples plainly. Not with ``fixed``.
         """
         require_positive_int(n, "n")
+        require_in_range(reject, "reject", 0, 1, high_open=True, hint="the fraction of draws thrown away")
         if fixed:
+            if reject:
+                raise ValueError(f"reject: the fixed noise cannot be truncated (it holds exactly the vectors "
+                                 f"shown in snapshots); got reject={reject} with fixed=True")
             if n > len(self.fixed_z):
                 raise ValueError(f"n: the fixed noise holds {len(self.fixed_z)} vectors; got n={n}")
-            z = self.fixed_z[:n]
-        else:
-            z = self.noise(n, generator)
-        return self.G_ema(z)
+            return self.G_ema(self.fixed_z[:n])
+        if not reject:
+            return self.G_ema(self.noise(n, generator))
+        z = self.noise(math.ceil(n / (1 - reject)), generator)                       # [m, z_dim], m ≥ n
+        keep = jacobian_norms(self.G_ema, z).argsort()[:n].sort().values          # [n] in draw order
+        return self.G_ema(z[keep])
 
     @torch.no_grad()
     def sample_grid(self, batch=None, size: int = 128) -> torch.Tensor:

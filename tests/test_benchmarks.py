@@ -24,6 +24,7 @@ def test_benchmark_quick_run_writes_every_section(root, tmp_path):
     for row in toys:
         assert len(row["modes_per_seed"]) == 2 and row["modes_worst"] == min(row["modes_per_seed"])
         assert 0 <= row["hq_worst"] <= row["hq_mean"] <= 1
+        assert 0 <= row["truncated_hq_worst"] <= row["truncated_hq_mean"] <= 1 and row["truncated_reject"] == 0.01
     for row in sections["digits"]["rows"] + sections["conditional"]["rows"]:
         assert row["real_vs_real_fid"] > 0 and row["fid_worst"] >= row["fid_mean"] > 0
     assert {r["model"] for r in sections["steps"]["rows"]} >= {"dcgan", "wgan-gp", "stylegan2", "cyclegan",

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gan_helpers.data import RING8_STD, ring8, ring8_centres
-from gan_helpers.toy2d import PRESETS, MLPDiscriminator, MLPGenerator, Toy2DConfig, Toy2DTrainer
+from gan_helpers.toy2d import PRESETS, MLPDiscriminator, MLPGenerator, Toy2DConfig, Toy2DTrainer, jacobian_norms
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -281,6 +281,56 @@ def test_sampling_noise_sources_and_fixed_noise():
         t.sample(2501, fixed=True)
     with pytest.raises(ValueError, match="n: expected a positive int; got 0"):
         t.sample(0)
+
+
+def test_jacobian_norms_match_closed_forms_and_finite_differences():
+    linear = torch.nn.Linear(3, 2)
+    z = torch.randn(5, 3)
+    torch.testing.assert_close(jacobian_norms(linear, z), linear.weight.norm().expand(5).detach())
+    torch.manual_seed(0)
+    G = MLPGenerator(z_dim=2, width=16, depth=2, activation="tanh", scale=2.0).double()
+    z = torch.randn(6, 2, dtype=torch.float64)
+    eps = 1e-6
+    columns = [(G(z + eps * e) - G(z - eps * e)) / (2 * eps) for e in torch.eye(2, dtype=torch.float64)]
+    numeric = torch.stack(columns, dim=2).flatten(1).norm(dim=1)  # [6]
+    torch.testing.assert_close(jacobian_norms(G, z), numeric, rtol=1e-6, atol=1e-8,
+                               msg="the norms should equal central finite differences of G")
+
+
+class _TwoModes(torch.nn.Module):
+    """z in [-1, 1]² → a point near (±2, 0): a continuous map with one steep cut at z₀ = 0."""
+    z_dim = 2
+
+    def forward(self, z):
+        return torch.stack([2 * torch.tanh(25 * z[:, 0]), 0.01 * z[:, 1]], dim=1)
+
+
+def test_rejection_by_jacobian_norm_removes_the_samples_in_the_cut():
+    t = Toy2DTrainer(tiny(z_dist="uniform"))
+    t.G_ema = _TwoModes()
+    def in_cut(x):  # farther than 3 std (0.05) from both modes at (±2, 0)
+        return ((x[:, 0].abs() - 2).abs() > 0.15)
+    plain = t.sample(4000, generator=torch.Generator().manual_seed(1))
+    assert 0.04 < in_cut(plain).float().mean() < 0.09, "about 6.5 % of uniform z land in this cut"
+    kept = t.sample(4000, generator=torch.Generator().manual_seed(1), reject=0.1)
+    assert kept.shape == (4000, 2)
+    assert in_cut(kept).sum() == 0, "rejecting the 10 % of draws with the largest Jacobian should empty the cut"
+    assert 0.45 < (kept[:, 0] > 0).float().mean() < 0.55, "both modes should keep their share"
+    # the kept points are the smallest-norm draws of the same noise, in draw order
+    z = t.noise(math.ceil(4000 / 0.9), torch.Generator().manual_seed(1))
+    norms = jacobian_norms(t.G_ema, z)
+    expected = t.G_ema(z[norms <= norms.sort().values[3999]])
+    torch.testing.assert_close(kept, expected)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(reject=1.0), r"reject: expected a number in \[0, 1\) \(the fraction of draws thrown away\); got 1.0"),
+    (dict(reject=float("nan")), r"reject: expected a number in \[0, 1\) .*; got nan"),
+    (dict(reject=0.1, fixed=True), r"reject: the fixed noise cannot be truncated .*got reject=0.1 with fixed=True"),
+])
+def test_rejection_refuses_bad_fractions(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Toy2DTrainer(tiny()).sample(10, **kwargs)
 
 
 def test_train_for_budgets_and_snapshots():
