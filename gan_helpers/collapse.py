@@ -24,6 +24,15 @@ differ only in what they change. Budgets follow fast mode (:func:`gan_helpers.co
 default 2,000 steps (about 10-15 s per run on one core), 40 in fast mode (too few to collapse or to
 cover: fast mode only checks that the code runs).
 
+The cuts between modes
+----------------------
+A run keeps its trained :class:`~gan_helpers.toy2d.Toy2DTrainer` (``CollapseRun.trainer``).
+:func:`cuts_figure` draws G's Jacobian norm over the noise plane, where the cuts between modes show
+as bright rays, beside the samples, with the low-quality ones and those that Jacobian-based
+truncation drops (Tanielian et al. 2020) marked; :func:`cuts_numbers` gives the coverage with and
+without the truncation. On seed 2 at the full budget the tuned run scores 97.8 % high quality plainly
+and 99.6 % with 2 % of the draws rejected, 8/8 modes either way (reverse KL 0.0039 and 0.0042).
+
 JSD along the collapse path
 ---------------------------
 :func:`jsd_path` traces ``JSD(p_data, p_g)`` for ``p_data = [½, ½]`` (two equal modes) and
@@ -55,7 +64,7 @@ from torch import nn
 from gan_helpers.course import budget
 from gan_helpers.data import RING8_STD, digits, ring8, ring8_centres
 from gan_helpers.metrics import collapse_ratio, jsd, mode_coverage
-from gan_helpers.toy2d import ACTIVATIONS, Toy2DConfig, Toy2DTrainer
+from gan_helpers.toy2d import ACTIVATIONS, Toy2DConfig, Toy2DTrainer, jacobian_norms
 from gan_helpers.validate import require_images, require_positive_int, require_shape
 from gan_helpers.widgets import front_end_attached, show_in
 
@@ -155,6 +164,7 @@ class CollapseRun:
     seed: int
     frames: list[tuple[int, torch.Tensor]]
     coverage: list[dict[str, float]] = field(default_factory=list)
+    trainer: Toy2DTrainer | None = field(default=None, repr=False)  # the trained GAN, for :func:`cuts_figure`
 
     @property
     def steps(self) -> list[int]:
@@ -206,9 +216,88 @@ def _run_cached(setting: str, seed: int, steps: int, every: int) -> CollapseRun:
             frames = trainer.train_with_snapshots(steps=steps, every=every)
     finally:
         torch.set_num_threads(threads)
-    run = CollapseRun(setting, seed, frames)
+    run = CollapseRun(setting, seed, frames, trainer=trainer)
     run.coverage = [frame_coverage(points) for _, points in frames]
     return run
+
+
+# ----------------------------------------------------------------------------------------------------
+# The gaps between modes: where the low-quality samples come from
+
+CUTS_SEED = 1234  # noise for cuts_numbers and cuts_figure, the same for plain and truncated sampling
+
+
+def cuts_numbers(run: CollapseRun, reject: float = 0.02, n: int = 2500) -> dict[str, float]:
+    """Coverage of ``n`` samples of a run's final generator, plainly and with Jacobian-based truncation.
+
+    Both draw from the same noise (:data:`CUTS_SEED`); the truncated sample draws ``n / (1 - reject)``
+    vectors and drops those where G's Jacobian norm is largest (:meth:`Toy2DTrainer.sample` with
+    ``reject``). Returns ``{"high_quality", "modes", "reverse_kl", "high_quality_truncated",
+    "modes_truncated", "reverse_kl_truncated"}``.
+    """
+    trainer = _trained(run, "cuts_numbers run")
+    out: dict[str, float] = {}
+    for suffix, fraction in (("", 0.0), ("_truncated", reject)):
+        points = trainer.sample(n, generator=torch.Generator().manual_seed(CUTS_SEED), reject=fraction).cpu()
+        m = mode_coverage(points, ring8_centres(), RING8_STD, min_count=MIN_COUNT)
+        out.update({f"high_quality{suffix}": m["high_quality_fraction"], f"modes{suffix}": m["modes_captured"],
+                    f"reverse_kl{suffix}": m["reverse_kl"]})
+    return out
+
+
+def _trained(run: object, name: str) -> Toy2DTrainer:
+    _require_run(run, name)
+    if run.trainer is None:
+        raise ValueError(f"{name}: this CollapseRun keeps no trainer; make it with collapse_run")
+    return run.trainer
+
+
+def cuts_figure(run: CollapseRun, reject: float = 0.02, size: int = 161) -> plt.Figure:
+    """Where a trained GAN's low-quality samples come from, in two panels.
+
+    Left: the noise plane ``z ∈ [-3, 3]²``, coloured by ``log10`` of G's Jacobian norm
+    (:func:`gan_helpers.toy2d.jacobian_norms`) on a ``size × size`` grid; the bright lines are the cuts
+    where G jumps from one mode to the next. Right: 2,500 samples, the high-quality ones (within 3 std
+    of a centre) in grey, the others in red, and circled the ``reject`` fraction that truncation drops.
+    """
+    trainer = _trained(run, "cuts_figure run")
+    if trainer.config.z_dim != 2:
+        raise ValueError(f"cuts_figure run: the noise plane needs z_dim 2; got {trainer.config.z_dim}")
+    require_positive_int(size, "cuts_figure size")
+    G = trainer.G_ema
+    ticks = torch.linspace(-3, 3, size)
+    zz = torch.stack(torch.meshgrid(ticks, ticks, indexing="xy"), dim=-1).reshape(-1, 2).to(trainer.device)
+    with torch.no_grad():
+        plane = jacobian_norms(G, zz).reshape(size, size).cpu()                      # [size, size]
+        z = trainer.noise(math.ceil(2500 / (1 - reject)), torch.Generator().manual_seed(CUTS_SEED))
+        norms = jacobian_norms(G, z)
+        points = G(z[:2500]).cpu()                                                     # [2500, 2]
+    dropped = torch.zeros(len(z), dtype=torch.bool)
+    dropped[norms.argsort(descending=True)[:len(z) - 2500].cpu()] = True                # the draws truncation drops
+    dropped = dropped[:2500]                                                           # ... among the plain sample's
+    distance = torch.cdist(points, ring8_centres()).min(dim=1).values / RING8_STD
+    good = distance < 3
+    numbers = cuts_numbers(run, reject)
+    fig, (ax_z, ax_x) = plt.subplots(1, 2, figsize=(10, 4.4))
+    image = ax_z.imshow(plane.log10().numpy(), origin="lower", extent=(-3, 3, -3, 3), cmap="magma")
+    fig.colorbar(image, ax=ax_z, label="log10 ‖∂G/∂z‖")
+    ax_z.set_xlabel("z₁")
+    ax_z.set_ylabel("z₂")
+    ax_z.set_title(f"{run.setting}, seed {run.seed}: G's stretch over the noise plane", fontsize=9)
+    centres = ring8_centres()
+    ax_x.scatter(*centres.T.numpy(), s=60, facecolors="none", edgecolors="tab:blue", lw=1, label="modes")
+    ax_x.scatter(*points[good].T.numpy(), s=3, color="grey", alpha=0.4, label="within 3 std")
+    ax_x.scatter(*points[~good].T.numpy(), s=6, color="tab:red", label="farther (low quality)")
+    ax_x.scatter(*points[dropped].T.numpy(), s=40, facecolors="none", edgecolors="black", lw=0.7,
+                 label=f"dropped by truncation ({reject:.0%})")
+    ax_x.set_xlim(-3, 3)
+    ax_x.set_ylim(-3, 3)
+    ax_x.set_aspect("equal")
+    ax_x.legend(fontsize=7, loc="center")
+    ax_x.set_title(f"high quality {numbers['high_quality']:.1%} plainly, "
+                   f"{numbers['high_quality_truncated']:.1%} truncated", fontsize=9)
+    fig.tight_layout()
+    return fig
 
 
 def _require_run(run: object, name: str) -> None:

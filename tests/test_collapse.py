@@ -123,6 +123,35 @@ def test_show_collapse_static_and_live_faces(monkeypatch):
     plt.close("all")
 
 
+# -- the cuts between modes ------------------------------------------------------------------------------
+
+def test_truncation_raises_quality_of_a_real_run_and_keeps_its_modes():
+    run = collapse.collapse_run("tuned", seed=2, steps=600, every=600)  # 8/8 modes, about 91 % high quality
+    numbers = collapse.cuts_numbers(run, reject=0.02)
+    assert numbers == collapse.cuts_numbers(run, reject=0.02), "the same noise seed should give the same numbers"
+    assert numbers["modes"] == 8 and numbers["modes_truncated"] == 8
+    assert numbers["high_quality_truncated"] > numbers["high_quality"] + 0.01, (
+        f"dropping the 2 % of draws where G is steepest should lift the high-quality fraction by more than a "
+        f"point; got {numbers['high_quality']:.4f} -> {numbers['high_quality_truncated']:.4f}")
+    plain = run.trainer.sample(2500, generator=torch.Generator().manual_seed(collapse.CUTS_SEED))
+    expected = metrics.mode_coverage(plain, collapse.ring8_centres(), collapse.RING8_STD, min_count=collapse.MIN_COUNT)
+    assert numbers["high_quality"] == expected["high_quality_fraction"]
+    assert collapse.cuts_numbers(run, reject=0.0)["high_quality_truncated"] == numbers["high_quality"]
+    fig = collapse.cuts_figure(run, reject=0.02, size=21)
+    noise_plane, samples = fig.axes[0], fig.axes[1]
+    assert noise_plane.get_images()[0].get_array().shape == (21, 21)
+    assert f"{numbers['high_quality']:.1%} plainly" in samples.get_title()
+    plt.close(fig)
+
+
+def test_cuts_need_a_run_with_its_trainer():
+    with pytest.raises(TypeError, match="cuts_numbers run: expected a CollapseRun"):
+        collapse.cuts_numbers("tuned")
+    bare = collapse.CollapseRun("tuned", 2, frames=[])
+    with pytest.raises(ValueError, match="cuts_figure run: this CollapseRun keeps no trainer"):
+        collapse.cuts_figure(bare)
+
+
 # -- JSD path -------------------------------------------------------------------------------------------
 
 def test_jsd_path_values_and_shape():
