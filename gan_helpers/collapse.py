@@ -65,7 +65,7 @@ from gan_helpers.course import budget
 from gan_helpers.data import RING8_STD, digits, ring8, ring8_centres
 from gan_helpers.metrics import collapse_ratio, jsd, mode_coverage
 from gan_helpers.toy2d import ACTIVATIONS, Toy2DConfig, Toy2DTrainer, jacobian_norms
-from gan_helpers.validate import require_images, require_positive_int, require_shape
+from gan_helpers.validate import require_images, require_in_range, require_positive_int, require_shape
 from gan_helpers.widgets import front_end_attached, show_in
 
 MIN_COUNT = 20          # a mode is captured with ≥ 20 of 2,500 samples within 3 std (1/5 of its share)
@@ -264,6 +264,7 @@ def cuts_figure(run: CollapseRun, reject: float = 0.02, size: int = 161) -> plt.
     if trainer.config.z_dim != 2:
         raise ValueError(f"cuts_figure run: the noise plane needs z_dim 2; got {trainer.config.z_dim}")
     require_positive_int(size, "cuts_figure size")
+    require_in_range(reject, "cuts_figure reject", 0, 1, high_open=True, hint="the fraction of draws thrown away")
     G = trainer.G_ema
     ticks = torch.linspace(-3, 3, size)
     zz = torch.stack(torch.meshgrid(ticks, ticks, indexing="xy"), dim=-1).reshape(-1, 2).to(trainer.device)

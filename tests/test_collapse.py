@@ -150,6 +150,11 @@ def test_cuts_need_a_run_with_its_trainer():
     bare = collapse.CollapseRun("tuned", 2, frames=[])
     with pytest.raises(ValueError, match="cuts_figure run: this CollapseRun keeps no trainer"):
         collapse.cuts_figure(bare)
+    run = collapse.collapse_run("tuned", seed=5, steps=2, every=2)
+    with pytest.raises(ValueError, match=r"cuts_figure reject: expected a number in \[0, 1\)"):
+        collapse.cuts_figure(run, reject=1.0)
+    with pytest.raises(ValueError, match=r"reject: expected a number in \[0, 1\)"):
+        collapse.cuts_numbers(run, reject=-0.5)
 
 
 # -- JSD path -------------------------------------------------------------------------------------------
