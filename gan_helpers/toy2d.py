@@ -119,9 +119,10 @@ prove: a continuous G fed a connected latent distribution must put some mass bet
 modes, and that mass shrinks only as G grows steeper. Their remedy is applied at sampling time:
 ``Toy2DTrainer.sample(n, reject=q)`` draws ``n / (1 - q)`` noise vectors and keeps the ``n`` at which
 G's Jacobian norm (:func:`jacobian_norms`) is smallest, so the points G sends across a gap, where it
-is steepest, are thrown away first. On seeds 0 and 2 of the preset, rejecting 2 % of the draws took
-the high-quality fraction from 97.28 and 96.76 % to 99.08 and 98.56 % with all 25 modes kept and the
-reverse KL unchanged (0.0054 against 0.0059, 0.0077 against 0.0077). Truncation buys precision with
+is steepest, are thrown away first. On seeds 0 and 2 of the preset at 17,532 steps, rejecting 2 % of
+the draws took the high-quality fraction from 97.28 and 96.76 % to 99.08 and 98.56 % with all 25
+modes kept and the reverse KL unchanged (0.0054 against 0.0059, 0.0077 against 0.0077). Chapter 4
+draws the cuts on the ring (:func:`gan_helpers.collapse.cuts_figure`). Truncation buys precision with
 diversity, and above 98.9 % (a perfect sampler's fraction within 3 std) it is trimming the modes'
 own tails too, so the benchmark reports it beside the plain figures, never instead of them. With
 ``--reference-seconds`` (yardstick 94 steps/s, 23,090 grid steps and 5,054 ring steps; seeds 0-3) the
