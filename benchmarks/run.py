@@ -225,15 +225,14 @@ def bench_toys(quick: bool, seeds: tuple[int, ...], time_scale: float = 1.0) -> 
                     start = time.perf_counter()
                     trainer.train_for(seconds=seconds, steps=1 if quick else config.steps)
                     wall.append(time.perf_counter() - start)
-                    torch.manual_seed(10_000 + seed)
-                    cov = mode_coverage(trainer.sample(2500), toy_centres(data), toy_std(data),
-                                        min_count=MIN_COUNT)
+                    def coverage(reject: float) -> dict:  # the same noise each time, plus the draws rejection needs
+                        torch.manual_seed(10_000 + seed)
+                        return mode_coverage(trainer.sample(2500, reject=reject), toy_centres(data), toy_std(data),
+                                             min_count=MIN_COUNT)
+                    cov, cut = coverage(0.0), coverage(TRUNCATION_REJECT)
                     modes.append(cov["modes_captured"])
                     quality.append(cov["high_quality_fraction"])
                     kl.append(cov["reverse_kl"])
-                    torch.manual_seed(10_000 + seed)  # the same noise, plus the extra draws the rejection needs
-                    cut = mode_coverage(trainer.sample(2500, reject=TRUNCATION_REJECT), toy_centres(data),
-                                        toy_std(data), min_count=MIN_COUNT)
                     modes_cut.append(cut["modes_captured"])
                     quality_cut.append(cut["high_quality_fraction"])
                     steps.append(trainer.step_count)
